@@ -1,0 +1,150 @@
+import type { FastifyInstance } from 'fastify'
+import type { IncomingHttpHeaders } from 'node:http'
+import FindMyWay from 'find-my-way'
+import type { MethodTable, SeenRoute } from './method-table'
+import { compareMethods, sortMethods } from './methods'
+
+type Derived = Record<string, unknown> | undefined
+type Strategy = { deriveConstraint: (req: unknown, ctx?: unknown) => unknown }
+type RouterOptionName = 'ignoreTrailingSlash' | 'ignoreDuplicateSlashes' | 'caseSensitive' |
+  'useSemicolonDelimiter' | 'maxParamLength' | 'allowUnsafeRegex' | 'constraints'
+
+/** Returned when fastify would reject the URL itself (bad %-encoding, over-long parameter). */
+export const BAD_URL = null
+
+/**
+ * The effective router options. `initialConfig.routerOptions` holds the merged ones when the user
+ * passed `routerOptions`; otherwise the deprecated top-level options are the truth.
+ */
+function routerOption (fastify: FastifyInstance, name: RouterOptionName): unknown {
+  const config = fastify.initialConfig as Record<string, unknown> & { routerOptions?: Record<string, unknown> }
+  const ro = config.routerOptions
+  if (ro !== undefined && ro[name] !== undefined) return ro[name]
+  return config[name]
+}
+
+function sameParams (a: Record<string, unknown>, b: Record<string, unknown>): boolean {
+  const ka = Object.keys(a)
+  if (ka.length !== Object.keys(b).length) return false
+  for (const k of ka) if (a[k] !== b[k]) return false
+  return true
+}
+
+/**
+ * Computes Allow by asking fastify's own router, one lookup per supported method, so that the
+ * answer can never disagree with real routing (trailing slashes, case, regex params, constraints,
+ * prefixes...). Only the 404 path pays for it; its cost depends on the URL, not on the number of
+ * routes (find-my-way is a radix tree), and nothing is cached per URL.
+ */
+export class AllowResolver {
+  private candidates: string[] | null = null
+  private hiddenRouter: FindMyWay.Instance<FindMyWay.HTTPVersion.V1> | null = null
+  private strategies: Array<[string, Strategy]> = []
+  private derivesHost = false
+  private derivesVersion = false
+
+  constructor (private readonly fastify: FastifyInstance, private readonly table: MethodTable, private readonly autoOptions: boolean) {}
+
+  /** Registers a route that Allow must not count (hidden, or another plugin's catch-all). */
+  addHidden (route: SeenRoute): void {
+    if (this.hiddenRouter === null) {
+      this.hiddenRouter = FindMyWay({
+        ignoreTrailingSlash: routerOption(this.fastify, 'ignoreTrailingSlash') === true,
+        ignoreDuplicateSlashes: routerOption(this.fastify, 'ignoreDuplicateSlashes') === true,
+        caseSensitive: routerOption(this.fastify, 'caseSensitive') !== false,
+        useSemicolonDelimiter: routerOption(this.fastify, 'useSemicolonDelimiter') === true,
+        maxParamLength: (routerOption(this.fastify, 'maxParamLength') as number | undefined) ?? 100,
+        allowUnsafeRegex: routerOption(this.fastify, 'allowUnsafeRegex') === true,
+        constraints: routerOption(this.fastify, 'constraints')
+      } as FindMyWay.Config<FindMyWay.HTTPVersion.V1>)
+    }
+    const urls = route.prefixSlash ? [route.url, route.url + '/'] : [route.url]
+    for (const url of urls) {
+      for (const method of route.methods) {
+        try {
+          this.hiddenRouter.on(method as FindMyWay.HTTPMethod, url, { constraints: route.constraints ?? {} }, noop)
+        } catch {
+          // the same hidden route seen twice (fastify fires HEAD twice under some prefixes)
+        }
+      }
+    }
+  }
+
+  /** Freezes the candidate list and the constraint derivers once the route set is final. */
+  prepare (): void {
+    this.candidates = sortMethods(this.fastify.supportedMethods)
+    this.refreshConstraints()
+  }
+
+  private refreshConstraints (): void {
+    const inUse = this.table.constraintsInUse
+    this.derivesHost = inUse.has('host')
+    this.derivesVersion = inUse.has('version')
+    const custom = (routerOption(this.fastify, 'constraints') ?? {}) as Record<string, Strategy>
+    this.strategies = Object.keys(custom)
+      .filter(name => inUse.has(name) && name !== 'host' && name !== 'version')
+      .map(name => [name, custom[name]])
+  }
+
+  /**
+   * The constraints fastify itself would derive from this request: only those some route uses
+   * (deriving an unused `version` would make unconstrained routes miss).
+   */
+  derive (headers: IncomingHttpHeaders, raw?: unknown): Derived {
+    if (this.candidates === null) this.refreshConstraints()
+    if (!this.derivesHost && !this.derivesVersion && this.strategies.length === 0) return undefined
+    const derived: Record<string, unknown> = {}
+    if (this.derivesHost) {
+      const host = headers.host ?? headers[':authority']
+      if (host !== undefined) derived.host = host
+    }
+    if (this.derivesVersion) {
+      const version = headers['accept-version']
+      if (version !== undefined) derived.version = version
+    }
+    for (const [name, strategy] of this.strategies) {
+      const value = strategy.deriveConstraint(raw ?? { headers })
+      if (value !== undefined) derived[name] = value
+    }
+    return derived
+  }
+
+  /**
+   * The methods fastify routes for `url` (a request path, query string allowed), in Allow order,
+   * plus OPTIONS while automatic OPTIONS is on. `skip` is a method already known not to route.
+   * Returns BAD_URL (null) when fastify rejects the URL itself, so that its own answer stands.
+   */
+  allowed (url: string, derived: Derived, skip?: string): string[] | null {
+    const candidates = this.candidates ?? sortMethods(this.fastify.supportedMethods)
+    const out: string[] = []
+    const q = url.indexOf('?')
+    const path = q === -1 ? url : url.slice(0, q)
+    for (let i = 0; i < candidates.length; i++) {
+      const method = candidates[i]
+      if (method === skip) continue
+      const found = this.fastify.findRoute({ method, url: path, constraints: derived } as Parameters<FastifyInstance['findRoute']>[0])
+      if (found === null) continue
+      // fastify's router answers a bad URL with a stand-in that has no searchParams
+      if ((found as { searchParams?: unknown }).searchParams === undefined) return BAD_URL
+      if (this.hiddenRouter !== null) {
+        const hidden = this.hiddenRouter.find(method as FindMyWay.HTTPMethod, path, derived as FindMyWay.Config<FindMyWay.HTTPVersion.V1>['constraints'])
+        if (hidden !== null && sameParams(hidden.params as Record<string, unknown>, found.params as Record<string, unknown>)) continue
+      }
+      out.push(method)
+    }
+    if (this.autoOptions && out.length > 0 && !out.includes('OPTIONS')) {
+      out.push('OPTIONS')
+      out.sort(compareMethods)
+    }
+    return out
+  }
+
+  /** Every method the server implements (for `OPTIONS *`), in Allow order. */
+  serverWide (): string[] {
+    const methods = new Set(this.table.implemented())
+    if (this.autoOptions) methods.add('OPTIONS')
+    return sortMethods(methods)
+  }
+}
+
+function noop (): void {}

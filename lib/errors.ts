@@ -1,0 +1,51 @@
+import createError from '@fastify/error'
+
+/**
+ * Every error a user of fastify-allowed-methods can cause. Codes follow the
+ * fastify convention `FST_<AREA>_<WHAT>`; the messages say what to do.
+ */
+
+/** A plugin option has the wrong type or value. */
+export const FST_ALLOWED_METHODS_INVALID_OPTION = createError(
+  'FST_ALLOWED_METHODS_INVALID_OPTION',
+  'fastify-allowed-methods: option "%s" %s, got %s',
+  500,
+  TypeError
+)
+
+/** Routes were added before the plugin, so its onRoute hook could not see them. */
+export const FST_ALLOWED_METHODS_REGISTERED_LATE = createError(
+  'FST_ALLOWED_METHODS_REGISTERED_LATE',
+  'fastify-allowed-methods was registered after routes were added (%s). ' +
+  'Register it before any route or route plugin, right after creating the instance: ' +
+  '`await fastify.register(fastifyAllowedMethods)`',
+  500
+)
+
+/** Sent to the app's error handler for a 405 when `useErrorHandler` is on. */
+export const FST_ALLOWED_METHODS_METHOD_NOT_ALLOWED = createError(
+  'FST_ALLOWED_METHODS_METHOD_NOT_ALLOWED',
+  'Method %s is not allowed for %s',
+  405
+)
+
+/** Sent to the app's error handler for a 501 when `useErrorHandler` is on. */
+export const FST_ALLOWED_METHODS_NOT_IMPLEMENTED = createError(
+  'FST_ALLOWED_METHODS_NOT_IMPLEMENTED',
+  'Method %s is not implemented by this server',
+  501
+)
+
+/** The `contract` document and the routes disagree (strict mode). */
+export const FST_ALLOWED_METHODS_CONTRACT_MISMATCH = createError(
+  'FST_ALLOWED_METHODS_CONTRACT_MISMATCH',
+  'fastify-allowed-methods: the routes do not match the OpenAPI contract:\n%s',
+  500
+)
+
+/** The `contract` document could not be read or is not an OpenAPI/Swagger document. */
+export const FST_ALLOWED_METHODS_CONTRACT_INVALID = createError(
+  'FST_ALLOWED_METHODS_CONTRACT_INVALID',
+  'fastify-allowed-methods: the contract document %s',
+  500
+)

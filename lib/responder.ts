@@ -1,0 +1,125 @@
+import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify'
+import type { AllowResolver } from './allow'
+import { FST_ALLOWED_METHODS_METHOD_NOT_ALLOWED, FST_ALLOWED_METHODS_NOT_IMPLEMENTED } from './errors'
+import type { ResolvedOptions } from './options'
+import { buildProblem, instanceOf } from './problem'
+
+const PROBLEM_JSON = 'application/problem+json'
+
+/**
+ * The onRequest hook that tells 405 from 404, answers OPTIONS and 501. It runs at the root, before
+ * any body is read: fastify parses bodies only after onRequest and preParsing, so an invalid,
+ * oversized or unfinished body never delays or changes these answers.
+ */
+export class Responder {
+  /** Set when another plugin's hidden `OPTIONS` catch-all (@fastify/cors) is routed. */
+  optionsCatchAll: Set<string> | null = null
+  private supported: Set<string> | null = null
+
+  constructor (private readonly options: ResolvedOptions, private readonly resolver: AllowResolver, private readonly supportedMethods: () => string[]) {}
+
+  /** Called at onReady: the method set is final. */
+  prepare (): void {
+    this.supported = new Set(this.supportedMethods())
+  }
+
+  // This is the hot path of every matched request: one property read, change with care.
+  readonly onRequest = (request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction): void => {
+    if (request.is404 === false) {
+      if (this.optionsCatchAll === null || request.raw.method !== 'OPTIONS') {
+        done()
+        return
+      }
+      this.onCatchAllOptions(request, reply, done)
+      return
+    }
+    this.onNotFound(request, reply, done)
+  }
+
+  private onNotFound (request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction): void {
+    const method = request.raw.method as string
+    const url = request.raw.url as string
+    const supported = this.supported ?? new Set(this.supportedMethods())
+    if (!supported.has(method) && this.options.notImplemented) {
+      this.sendNotImplemented(request, reply, method, url)
+      return
+    }
+    if (method === 'OPTIONS' && url === '*') {
+      if (this.options.autoOptions) {
+        this.sendOptions(reply, this.resolver.serverWide())
+        return
+      }
+      done()
+      return
+    }
+    const allow = this.resolver.allowed(url, this.resolver.derive(request.headers, request.raw), method)
+    if (allow === null || allow.length === 0) {
+      done() // a URL no method serves (or one fastify rejects): the app's own answer
+      return
+    }
+    if (method === 'OPTIONS' && this.options.autoOptions) {
+      this.sendOptions(reply, allow)
+      return
+    }
+    this.sendNotAllowed(request, reply, method, url, allow)
+  }
+
+  /**
+   * OPTIONS routed to @fastify/cors' hidden `OPTIONS *`: CORS preflights stay cors' business; a
+   * plain OPTIONS gets what it would get without cors (204 + Allow, 405, or the app's 404).
+   */
+  private onCatchAllOptions (request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction): void {
+    const headers = request.headers
+    if (!(this.optionsCatchAll as Set<string>).has(request.routeOptions.url as string) ||
+      (headers.origin !== undefined && headers['access-control-request-method'] !== undefined)) {
+      done()
+      return
+    }
+    const url = request.raw.url as string
+    if (url === '*') {
+      if (this.options.autoOptions) this.sendOptions(reply, this.resolver.serverWide())
+      else reply.callNotFound()
+      return
+    }
+    const allow = this.resolver.allowed(url, this.resolver.derive(headers, request.raw))
+    if (allow === null) {
+      done()
+    } else if (allow.length === 0) {
+      reply.callNotFound()
+    } else if (this.options.autoOptions) {
+      this.sendOptions(reply, allow)
+    } else {
+      this.sendNotAllowed(request, reply, 'OPTIONS', url, allow)
+    }
+  }
+
+  private sendOptions (reply: FastifyReply, allow: string[]): void {
+    reply.code(204).header('allow', allow.join(', ')).send()
+  }
+
+  private sendNotAllowed (_request: FastifyRequest, reply: FastifyReply, method: string, url: string, allow: string[]): void {
+    const header = allow.join(', ')
+    const instance = instanceOf(url)
+    reply.code(405).header('allow', header)
+    if (this.options.useErrorHandler) {
+      const err = new FST_ALLOWED_METHODS_METHOD_NOT_ALLOWED(method, instance) as InstanceType<typeof FST_ALLOWED_METHODS_METHOD_NOT_ALLOWED> & { allow: string[], headers: Record<string, string> }
+      err.allow = allow
+      err.headers = { allow: header }
+      reply.send(err)
+      return
+    }
+    const problem = buildProblem(405, this.options.problemType(405), method, instance, allow)
+    // a Buffer, so that fastify does not append a charset parameter problem+json does not define
+    reply.type(PROBLEM_JSON).send(Buffer.from(JSON.stringify(problem)))
+  }
+
+  private sendNotImplemented (_request: FastifyRequest, reply: FastifyReply, method: string, url: string): void {
+    reply.code(501)
+    if (this.options.useErrorHandler) {
+      reply.send(new FST_ALLOWED_METHODS_NOT_IMPLEMENTED(method))
+      return
+    }
+    const problem = buildProblem(501, this.options.problemType(501), method, instanceOf(url))
+    reply.type(PROBLEM_JSON).send(Buffer.from(JSON.stringify(problem)))
+  }
+}
