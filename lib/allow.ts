@@ -5,6 +5,9 @@ import type { MethodTable, SeenRoute } from './method-table'
 import { compareMethods, sortMethods } from './methods'
 
 type Derived = Record<string, unknown> | undefined
+type Router = FindMyWay.Instance<FindMyWay.HTTPVersion.V1>
+/** What find-my-way records of each route it holds (`router.routes`, not in its typings). */
+type RouterEntry = { method: string, path: string, params: string[] }
 type Strategy = { deriveConstraint: (req: unknown, ctx?: unknown) => unknown }
 type RouterOptionName = 'ignoreTrailingSlash' | 'ignoreDuplicateSlashes' | 'caseSensitive' |
   'useSemicolonDelimiter' | 'maxParamLength' | 'allowUnsafeRegex' | 'constraints'
@@ -38,7 +41,11 @@ function sameParams (a: Record<string, unknown>, b: Record<string, unknown>): bo
  */
 export class AllowResolver {
   private candidates: string[] | null = null
-  private hiddenRouter: FindMyWay.Instance<FindMyWay.HTTPVersion.V1> | null = null
+  /** Methods that have hidden routes. */
+  private readonly hiddenMethods = new Set<string>()
+  /** See buildShadow(); rebuilt when routes were added since (`table.routes.length` differs). */
+  private shadowRouter: Router | null = null
+  private shadowFor = -1
   private strategies: Array<[string, Strategy]> = []
   private derivesHost = false
   private derivesVersion = false
@@ -47,33 +54,75 @@ export class AllowResolver {
 
   /** Registers a route that Allow must not count (hidden, or another plugin's catch-all). */
   addHidden (route: SeenRoute): void {
-    if (this.hiddenRouter === null) {
-      this.hiddenRouter = FindMyWay({
-        ignoreTrailingSlash: routerOption(this.fastify, 'ignoreTrailingSlash') === true,
-        ignoreDuplicateSlashes: routerOption(this.fastify, 'ignoreDuplicateSlashes') === true,
-        caseSensitive: routerOption(this.fastify, 'caseSensitive') !== false,
-        useSemicolonDelimiter: routerOption(this.fastify, 'useSemicolonDelimiter') === true,
-        maxParamLength: (routerOption(this.fastify, 'maxParamLength') as number | undefined) ?? 100,
-        allowUnsafeRegex: routerOption(this.fastify, 'allowUnsafeRegex') === true,
-        constraints: routerOption(this.fastify, 'constraints')
-      } as FindMyWay.Config<FindMyWay.HTTPVersion.V1>)
-    }
-    const urls = route.prefixSlash ? [route.url, route.url + '/'] : [route.url]
-    for (const url of urls) {
+    for (const method of route.methods) this.hiddenMethods.add(method)
+  }
+
+  private newRouter (): Router {
+    return FindMyWay({
+      ignoreTrailingSlash: routerOption(this.fastify, 'ignoreTrailingSlash') === true,
+      ignoreDuplicateSlashes: routerOption(this.fastify, 'ignoreDuplicateSlashes') === true,
+      caseSensitive: routerOption(this.fastify, 'caseSensitive') !== false,
+      useSemicolonDelimiter: routerOption(this.fastify, 'useSemicolonDelimiter') === true,
+      maxParamLength: (routerOption(this.fastify, 'maxParamLength') as number | undefined) ?? 100,
+      allowUnsafeRegex: routerOption(this.fastify, 'allowUnsafeRegex') === true,
+      constraints: routerOption(this.fastify, 'constraints')
+    } as FindMyWay.Config<FindMyWay.HTTPVersion.V1>)
+  }
+
+  /** The shadow router, (re)built when routes were added since it was built; null without hidden routes. */
+  private shadow (): Router | null {
+    if (this.hiddenMethods.size === 0) return null
+    if (this.shadowFor !== this.table.routes.length) this.buildShadow()
+    return this.shadowRouter
+  }
+
+  /**
+   * Tells whether the route fastify matched is hidden. fastify's `findRoute` does not say which
+   * route matched, and a visible route can match with the very params of a hidden one (GET
+   * `/p/:id(^\\d+$)` beside a hidden GET `/p/:id`; a host-constrained route beside a hidden
+   * unconstrained one). So the shadow holds the hidden routes plus every visible route of the same
+   * method with the same parameter names, in fastify's insertion order, each marked in its store:
+   * find-my-way picks the same route among any subset of the routes that contains it, so whenever
+   * the real match could have a hidden route's params, the shadow finds that very route. Only
+   * methods with hidden routes are mirrored, and of those only routes shaped like a hidden one.
+   */
+  private buildShadow (): void {
+    const routes = this.table.routes
+    // find-my-way parses each pattern (optional params, regex, multi-params): ask it for the names
+    const scratch = this.newRouter()
+    const entries: Array<{ route: SeenRoute, method: string, path: string, key: string }> = []
+    for (const route of routes) {
       for (const method of route.methods) {
-        try {
-          this.hiddenRouter.on(method as FindMyWay.HTTPMethod, url, { constraints: route.constraints ?? {} }, noop)
-        } catch {
-          // the same hidden route seen twice (fastify fires HEAD twice under some prefixes)
+        if (!this.hiddenMethods.has(method)) continue
+        for (const url of route.prefixSlash ? [route.url, route.url + '/'] : [route.url]) {
+          const known = (scratch as unknown as { routes: RouterEntry[] }).routes
+          const before = known.length
+          try {
+            scratch.on(method as FindMyWay.HTTPMethod, url, { constraints: route.constraints ?? {} }, noop)
+          } catch {
+            continue // the same route seen twice (fastify fires HEAD twice under some prefixes)
+          }
+          for (const entry of known.slice(before)) {
+            entries.push({ route, method, path: entry.path, key: method + ' ' + entry.params.join('/') })
+          }
         }
       }
     }
+    const hiddenKeys = new Set(entries.filter(e => e.route.hidden).map(e => e.key))
+    const shadow = this.newRouter()
+    for (const { route, method, path, key } of entries) {
+      if (!hiddenKeys.has(key)) continue
+      shadow.on(method as FindMyWay.HTTPMethod, path, { constraints: route.constraints ?? {} }, noop, { hidden: route.hidden })
+    }
+    this.shadowRouter = shadow
+    this.shadowFor = routes.length
   }
 
   /** Freezes the candidate list and the constraint derivers once the route set is final. */
   prepare (): void {
     this.candidates = sortMethods(this.fastify.supportedMethods)
     this.refreshConstraints()
+    this.shadow()
   }
 
   private refreshConstraints (): void {
@@ -112,11 +161,15 @@ export class AllowResolver {
   /**
    * The methods fastify routes for `url` (a request path, query string allowed), in Allow order,
    * plus OPTIONS while automatic OPTIONS is on. `skip` is a method already known not to route.
-   * Returns BAD_URL (null) when fastify rejects the URL itself, so that its own answer stands.
+   * A method for which fastify rejects the URL (400 bad %-encoding, 414 over-long parameter) does
+   * not route; when it rejects it for every method that has routes and none routes, returns BAD_URL
+   * (null), so that its own answer stands.
    */
   allowed (url: string, derived: Derived, skip?: string): string[] | null {
     const candidates = this.candidates ?? sortMethods(this.fastify.supportedMethods)
     const out: string[] = []
+    const shadow = this.shadow()
+    let rejected = false
     const q = url.indexOf('?')
     const path = q === -1 ? url : url.slice(0, q)
     for (let i = 0; i < candidates.length; i++) {
@@ -124,15 +177,21 @@ export class AllowResolver {
       if (method === skip) continue
       const found = this.fastify.findRoute({ method, url: path, constraints: derived } as Parameters<FastifyInstance['findRoute']>[0])
       if (found === null) continue
-      // fastify's router answers a bad URL with a stand-in that has no searchParams
-      if ((found as { searchParams?: unknown }).searchParams === undefined) return BAD_URL
-      if (this.hiddenRouter !== null) {
-        const hidden = this.hiddenRouter.find(method as FindMyWay.HTTPMethod, path, derived as FindMyWay.Config<FindMyWay.HTTPVersion.V1>['constraints'])
-        if (hidden !== null && sameParams(hidden.params as Record<string, unknown>, found.params as Record<string, unknown>)) continue
+      // fastify's router answers a URL it rejects with a stand-in that has no searchParams. An
+      // over-long param is rejected per method: another method may still route this URL.
+      if ((found as { searchParams?: unknown }).searchParams === undefined) {
+        rejected = true
+        continue
+      }
+      if (shadow !== null) {
+        const match = shadow.find(method as FindMyWay.HTTPMethod, path, derived as FindMyWay.Config<FindMyWay.HTTPVersion.V1>['constraints'])
+        if (match !== null && (match.store as { hidden: boolean }).hidden &&
+          sameParams(match.params as Record<string, unknown>, found.params as Record<string, unknown>)) continue
       }
       out.push(method)
     }
-    if (this.autoOptions && out.length > 0 && !out.includes('OPTIONS')) {
+    if (out.length === 0) return rejected ? BAD_URL : out
+    if (this.autoOptions && !out.includes('OPTIONS')) {
       out.push('OPTIONS')
       out.sort(compareMethods)
     }

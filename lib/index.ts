@@ -4,8 +4,9 @@ import fp from 'fastify-plugin'
 import { AllowResolver } from './allow'
 import { MethodTable } from './method-table'
 import { resolveOptions } from './options'
-import type { FastifyAllowedMethodsOptions } from './options'
+import type { FastifyAllowedMethodsOptions, ResolvedOptions } from './options'
 import { checkPriorRoutes } from './registration'
+import type { PriorCatchAll } from './registration'
 import { Responder } from './responder'
 
 export type { FastifyAllowedMethodsOptions, ContractOptions, ProblemStatus } from './options'
@@ -35,7 +36,15 @@ declare module 'fastify' {
 export type FastifyAllowedMethods = FastifyPluginCallback<FastifyAllowedMethodsOptions>
 
 const allowedMethodsPlugin: FastifyPluginCallback<FastifyAllowedMethodsOptions> = (fastify, opts, done) => {
-  const options = resolveOptions(opts)
+  let options: ResolvedOptions
+  let prior: PriorCatchAll[]
+  try {
+    options = resolveOptions(opts)
+    prior = checkPriorRoutes(fastify)
+  } catch (err) {
+    done(err as Error)
+    return
+  }
   const table = new MethodTable()
   const resolver = new AllowResolver(fastify, table, options.autoOptions)
   const responder = new Responder(options, resolver, () => fastify.supportedMethods)
@@ -45,10 +54,10 @@ const allowedMethodsPlugin: FastifyPluginCallback<FastifyAllowedMethodsOptions> 
     responder.optionsCatchAll.add(url)
   }
 
-  for (const prior of checkPriorRoutes(fastify)) {
-    const seen = table.add({ method: prior.method, url: prior.url, schema: { hide: true }, handler: noop } as never)
+  for (const route of prior) {
+    const seen = table.add({ method: route.method, url: route.url, schema: { hide: true }, handler: noop } as never)
     resolver.addHidden(seen)
-    if (prior.method === 'OPTIONS') noteCatchAllOptions(prior.url)
+    if (route.method === 'OPTIONS') noteCatchAllOptions(route.url)
   }
 
   fastify.addHook('onRoute', (route) => {

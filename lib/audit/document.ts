@@ -1,0 +1,204 @@
+import { readFileSync } from 'node:fs'
+import YAML from 'yaml'
+import { sortMethods } from '../methods'
+import { DocumentError } from './errors'
+
+type Json = Record<string, unknown>
+
+/** Operation keys of a path item (OpenAPI 3.2 adds `query`, which @fastify/swagger also emits). */
+const OPERATION_KEYS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace', 'query']
+
+/** One documented operation. */
+export interface ApiOperation {
+  method: string
+  /** Its response keys (`200`, `404`, `4XX`, `default`). */
+  responses: string[]
+  /** For an OPTIONS operation: the Allow value its 2xx response documents (an `enum`/`const` of one string). */
+  allow?: string[]
+}
+
+/** One documented path, normalised. */
+export interface ApiPath {
+  /** The key of `paths` (`/items/{id}`). */
+  path: string
+  /** Documented methods, upper case, in Allow order. */
+  methods: string[]
+  operations: Map<string, ApiOperation>
+  /** Path parameters by name: every definition found (path level first, then per operation), refs resolved. */
+  parameters: Map<string, Json[]>
+}
+
+/** An OpenAPI 3.x or Swagger 2.0 document reduced to what the method contract needs. */
+export interface ApiDocument {
+  /** `OpenAPI 3.1.0`, `Swagger 2.0`. */
+  version: string
+  title?: string
+  /** The path of `servers[0].url` (variables at their defaults) or `basePath`, without a trailing slash. */
+  basePath: string
+  paths: ApiPath[]
+}
+
+function isObject (value: unknown): value is Json {
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+}
+
+function firstLine (text: string): string {
+  return text.split('\n')[0]
+}
+
+/**
+ * Parses JSON or YAML text. Every DocumentError of this module completes the sentence
+ * "the document <source> ...".
+ */
+export function parseDocumentText (text: string): unknown {
+  const trimmed = text.trimStart()
+  try {
+    if (trimmed.startsWith('{')) return JSON.parse(text)
+    return YAML.parse(text)
+  } catch (err) {
+    throw new DocumentError(`is neither valid JSON nor valid YAML: ${firstLine((err as Error).message)}`)
+  }
+}
+
+/** Reads and parses a JSON or YAML file (relative paths from the working directory). */
+export function readDocumentFile (file: string): unknown {
+  let text: string
+  try {
+    text = readFileSync(file, 'utf8')
+  } catch (err) {
+    throw new DocumentError(`could not be read (${String((err as NodeJS.ErrnoException).code)})`)
+  }
+  return parseDocumentText(text)
+}
+
+/** One JSON-pointer token of a URI fragment (`~1users~1%7Bid%7D` is `/users/{id}`). */
+function unescapePointer (token: string): string {
+  let decoded = token
+  try {
+    decoded = decodeURIComponent(token)
+  } catch {
+    // a stray % that is not an escape: keep the token as written
+  }
+  return decoded.replace(/~1/g, '/').replace(/~0/g, '~')
+}
+
+/** Follows local `$ref`s (`#/components/...`); anything else comes back as it is. */
+export function resolveRef (doc: Json, node: unknown): unknown {
+  let current = node
+  for (let hops = 0; isObject(current) && typeof current.$ref === 'string'; hops++) {
+    const ref = current.$ref
+    if (!ref.startsWith('#/') || hops === 32) return current
+    let target: unknown = doc
+    for (const token of ref.slice(2).split('/')) {
+      const key = unescapePointer(token)
+      target = isObject(target) ? target[key] : undefined
+    }
+    if (target === undefined) throw new DocumentError(`has a $ref to ${ref}, which does not exist`)
+    current = target
+  }
+  return current
+}
+
+/** The path of a server URL: variables replaced by their defaults, no trailing slash, `''` for the root. */
+export function serverPath (url: string, variables: unknown): string {
+  const filled = url.replace(/\{([^}]+)\}/g, (_, name: string) => {
+    const variable = isObject(variables) ? variables[name] : undefined
+    return isObject(variable) && variable.default !== undefined ? String(variable.default) : ''
+  })
+  let path: string
+  try {
+    path = new URL(filled, 'http://relative.invalid/').pathname
+  } catch {
+    throw new DocumentError(`has a server URL ${JSON.stringify(url)} that is not a valid URL`)
+  }
+  return path.replace(/\/+$/, '')
+}
+
+function documentVersion (doc: Json): { version: string, basePath: string } {
+  if (doc.swagger === '2.0') {
+    return { version: 'Swagger 2.0', basePath: typeof doc.basePath === 'string' ? serverPath(doc.basePath, undefined) : '' }
+  }
+  if (typeof doc.openapi === 'string' && /^3\.[0-2]\.\d+/.test(doc.openapi)) {
+    const servers = Array.isArray(doc.servers) ? doc.servers : []
+    const first: unknown = servers[0]
+    const basePath = isObject(first) && typeof first.url === 'string' ? serverPath(first.url, first.variables) : ''
+    return { version: `OpenAPI ${doc.openapi}`, basePath }
+  }
+  throw new DocumentError('is not an OpenAPI 3.0/3.1/3.2 or Swagger 2.0 document (it needs "openapi": "3.x.y" or "swagger": "2.0")')
+}
+
+/** The Allow value an OPTIONS operation documents on its first 2xx response, if any. */
+function documentedAllow (doc: Json, responses: Json): string[] | undefined {
+  for (const code of Object.keys(responses)) {
+    if (!/^2(\d\d|XX)$/i.test(code)) continue
+    const response = resolveRef(doc, responses[code])
+    const headers = isObject(response) ? response.headers : undefined
+    if (!isObject(headers)) continue
+    const name = Object.keys(headers).find(key => key.toLowerCase() === 'allow')
+    if (name === undefined) continue
+    const header = resolveRef(doc, headers[name])
+    if (!isObject(header)) continue
+    const schema = isObject(header.schema) ? resolveRef(doc, header.schema) as Json : header
+    const value = Array.isArray(schema.enum) && schema.enum.length === 1 ? schema.enum[0] : schema.const
+    if (typeof value === 'string') return value.split(',').map(m => m.trim().toUpperCase()).filter(m => m.length > 0)
+  }
+  return undefined
+}
+
+function collectPathParameters (doc: Json, list: unknown, into: Map<string, Json[]>): void {
+  if (!Array.isArray(list)) return
+  for (const raw of list) {
+    const param = resolveRef(doc, raw)
+    if (!isObject(param) || param.in !== 'path' || typeof param.name !== 'string') continue
+    const known = into.get(param.name)
+    if (known === undefined) into.set(param.name, [param])
+    else known.push(param)
+  }
+}
+
+function normalisePath (doc: Json, key: string, raw: unknown): ApiPath {
+  const item = resolveRef(doc, raw)
+  if (!isObject(item)) throw new DocumentError(`has a path ${key} that is not an object`)
+  if (typeof item.$ref === 'string') {
+    throw new DocumentError(`has a path ${key} that refers to ${item.$ref}: bundle external references into one file first (for example with \`redocly bundle\`)`)
+  }
+  const operations = new Map<string, ApiOperation>()
+  const parameters = new Map<string, Json[]>()
+  collectPathParameters(doc, item.parameters, parameters)
+  const entries: Array<[string, unknown]> = OPERATION_KEYS.filter(k => item[k] !== undefined).map(k => [k.toUpperCase(), item[k]])
+  // OpenAPI 3.2: operations for other methods, keyed by the exact method name
+  if (isObject(item.additionalOperations)) {
+    for (const name of Object.keys(item.additionalOperations)) entries.push([name.toUpperCase(), item.additionalOperations[name]])
+  }
+  for (const [method, value] of entries) {
+    const operation = resolveRef(doc, value)
+    if (!isObject(operation)) throw new DocumentError(`has a ${method} operation on ${key} that is not an object`)
+    collectPathParameters(doc, operation.parameters, parameters)
+    const responses = isObject(operation.responses) ? operation.responses : {}
+    const entry: ApiOperation = { method, responses: Object.keys(responses) }
+    const allow = method === 'OPTIONS' ? documentedAllow(doc, responses) : undefined
+    if (allow !== undefined) entry.allow = allow
+    operations.set(method, entry)
+  }
+  return { path: key, methods: sortMethods(operations.keys()), operations, parameters }
+}
+
+/**
+ * Checks that `input` is an OpenAPI 3.x or Swagger 2.0 document and reduces it to paths and
+ * methods. Throws DocumentError with a reason that completes "the document ...".
+ */
+export function normaliseDocument (input: unknown): ApiDocument {
+  if (!isObject(input)) throw new DocumentError('is not an object')
+  const { version, basePath } = documentVersion(input)
+  const paths = input.paths ?? {}
+  if (!isObject(paths)) throw new DocumentError('has a "paths" member that is not an object')
+  const out: ApiPath[] = []
+  for (const key of Object.keys(paths)) {
+    if (key.startsWith('x-')) continue
+    if (!key.startsWith('/')) throw new DocumentError(`has a path ${JSON.stringify(key)} that does not start with "/"`)
+    out.push(normalisePath(input, key, paths[key]))
+  }
+  const info = input.info
+  const title = isObject(info) && typeof info.title === 'string' ? info.title : undefined
+  return { version, ...(title === undefined ? {} : { title }), basePath, paths: out }
+}
