@@ -17,8 +17,9 @@ export const FST_ALLOWED_METHODS_INVALID_OPTION = createError(
 export const FST_ALLOWED_METHODS_REGISTERED_LATE = createError(
   'FST_ALLOWED_METHODS_REGISTERED_LATE',
   'fastify-allowed-methods was registered after routes were added (%s). ' +
-  'Register it before any route or route plugin, right after creating the instance: ' +
-  '`await fastify.register(fastifyAllowedMethods)`',
+  'Register it before any route or route plugin, right after creating the instance, and await it: ' +
+  '`await fastify.register(fastifyAllowedMethods)` (a register() that is not awaited runs after the ' +
+  'routes added synchronously below it)',
   500
 )
 

@@ -50,6 +50,19 @@ export interface FastifyAllowedMethodsOptions {
    */
   openapi?: boolean
   /**
+   * The name of the @fastify/swagger decorator to extend (swagger's own `decorator` option), or
+   * several names when swagger is registered more than once.
+   * @default 'swagger'
+   */
+  openapiDecorator?: string | string[]
+  /**
+   * For @fastify/swagger's static mode (a document you wrote): `true` makes `ready()` reject with
+   * `FST_ALLOWED_METHODS_CONTRACT_MISMATCH` when the document and the routes disagree; `false` logs
+   * each difference as a warning. The document itself is never changed.
+   * @default false
+   */
+  openapiStrict?: boolean
+  /**
    * Compare the routes with an OpenAPI document at `ready()`.
    * @default undefined (no check)
    */
@@ -62,10 +75,12 @@ export interface ResolvedOptions {
   problemType: (status: ProblemStatus) => string
   useErrorHandler: boolean
   openapi: boolean
+  openapiDecorators: string[]
+  openapiStrict: boolean
   contract: { document: string | Record<string, unknown>, strict: boolean } | undefined
 }
 
-const KNOWN = new Set(['autoOptions', 'notImplemented', 'problemType', 'useErrorHandler', 'openapi', 'contract'])
+const KNOWN = new Set(['autoOptions', 'notImplemented', 'problemType', 'useErrorHandler', 'openapi', 'openapiDecorator', 'openapiStrict', 'contract'])
 
 function describe (value: unknown): string {
   if (value === null) return 'null'
@@ -85,6 +100,15 @@ function bool (opts: Record<string, unknown>, name: string, fallback: boolean, l
   if (value === undefined) return fallback
   if (typeof value !== 'boolean') fail(label, 'must be a boolean (true or false)', value)
   return value
+}
+
+function decoratorNames (value: unknown): string[] {
+  if (value === undefined) return ['swagger']
+  const names = Array.isArray(value) ? value as unknown[] : [value]
+  if (names.length === 0 || !names.every(name => typeof name === 'string' && name.length > 0)) {
+    fail('openapiDecorator', 'must be the name of the @fastify/swagger decorator (a non-empty string) or an array of names', value)
+  }
+  return names as string[]
 }
 
 /**
@@ -133,6 +157,8 @@ export function resolveOptions (input: unknown): ResolvedOptions {
     problemType,
     useErrorHandler: bool(opts, 'useErrorHandler', false),
     openapi: bool(opts, 'openapi', true),
+    openapiDecorators: decoratorNames(opts.openapiDecorator),
+    openapiStrict: bool(opts, 'openapiStrict', false),
     contract
   }
 }

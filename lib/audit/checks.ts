@@ -1,4 +1,5 @@
 import { compareMethods, sortMethods } from '../methods'
+import type { ApiOperation } from './document'
 import type { PathPlan, Plan } from './plan'
 import { STANDARD_METHODS, UNREGISTERED_METHOD } from './plan'
 import type { Answer, CheckName, CheckResult } from './types'
@@ -127,7 +128,7 @@ class PathAudit {
       return
     }
     if (answer.status === 404 && this.templated) {
-      const responses = this.plan.api.operations.get(method)?.responses ?? []
+      const { responses } = this.plan.api.operations.get(method) as ApiOperation
       if (responses.includes('404') || responses.includes('4XX')) {
         this.add(method, 'served', expected, got, [], `${method} ${this.plan.url} answered 404, a response the document lists for this operation: the route exists, the example resource does not.`)
         return
@@ -254,7 +255,7 @@ class PathAudit {
     } catch {
       body = undefined
     }
-    let got = 'not JSON'
+    let got = body === undefined ? 'not JSON' : 'JSON, not an object'
     if (typeof body !== 'object' || body === null || Array.isArray(body)) {
       problems.push(`The ${answer.status} says application/problem+json, but its body is not a JSON object.`)
     } else {

@@ -1,0 +1,113 @@
+import type { ProblemStatus } from '../options'
+import { buildProblem } from '../problem'
+import type { DocumentKind, Json } from './document'
+import { isObject } from './document'
+
+const PROBLEM_JSON = 'application/problem+json'
+
+/** How the 405 and 501 answers look, from the plugin's options. */
+export interface ProblemOptions {
+  problemType: (status: ProblemStatus) => string
+  /** The app's error handler formats the body: the document then promises no body schema. */
+  useErrorHandler: boolean
+}
+
+/** `$ref` objects to the reusable responses, by status. */
+export type ResponseRefs = Partial<Record<'405' | '501', Json>>
+
+const ALLOW_DESCRIPTION = 'The methods this path supports (RFC 9110, section 10.2.1), comma-separated.'
+
+const DESCRIPTIONS = {
+  405: 'Method Not Allowed: the path exists but does not support the request method. `Allow` lists the methods it supports.',
+  501: 'Not Implemented: no route of this server implements the request method (PURGE, LINK...), on any path.'
+}
+
+/** The RFC 9457 problem details object this plugin sends, as a schema valid in OpenAPI 3.0, 3.1 and Swagger 2.0. */
+function problemSchema (): Json {
+  return {
+    type: 'object',
+    description: 'Problem details (RFC 9457) of a 405 or 501 answer.',
+    required: ['type', 'title', 'status', 'detail', 'instance'],
+    properties: {
+      type: { type: 'string', format: 'uri-reference', description: 'The problem type (`about:blank` unless configured).' },
+      title: { type: 'string', description: '`Method Not Allowed` or `Not Implemented`.' },
+      status: { type: 'integer', description: 'The HTTP status code, 405 or 501.' },
+      detail: { type: 'string', description: 'What went wrong, naming the method.' },
+      instance: { type: 'string', format: 'uri-reference', description: 'The request path, without its query string.' },
+      allow: { type: 'array', items: { type: 'string' }, description: 'The methods of the `Allow` header (405 only).' }
+    }
+  }
+}
+
+function example (status: ProblemStatus, options: ProblemOptions): Json {
+  const problem = status === 405
+    ? buildProblem(405, options.problemType(405), 'DELETE', '/example', ['GET', 'HEAD', 'OPTIONS'])
+    : buildProblem(501, options.problemType(501), 'PURGE', '/example')
+  return { ...problem }
+}
+
+function bodyNote (options: ProblemOptions): string {
+  return options.useErrorHandler ? ' The body is written by the app\'s error handler.' : ' The body is an RFC 9457 problem document.'
+}
+
+/** Puts `value` under `name` in `container`, or under `name2`, `name3`... when the name holds something else. */
+function claim (container: Json, name: string, value: unknown): string {
+  const text = JSON.stringify(value)
+  for (let i = 1; ; i++) {
+    const candidate = i === 1 ? name : name + String(i)
+    const existing = container[candidate]
+    if (existing === undefined) {
+      container[candidate] = value
+      return candidate
+    }
+    if (JSON.stringify(existing) === text) return candidate
+  }
+}
+
+function copyOf (value: unknown): Json {
+  return isObject(value) ? { ...value } : {}
+}
+
+/**
+ * Adds the problem schema, the Allow header (OpenAPI 3) and the 405/501 responses asked for
+ * (`#/components/...`, or `#/definitions` and `#/responses` in Swagger 2.0) to `doc` (a copy
+ * the caller owns), and returns references to the responses.
+ */
+export function addComponents (doc: Json, kind: DocumentKind, statuses: Array<'405' | '501'>, options: ProblemOptions): ResponseRefs {
+  const refs: ResponseRefs = {}
+  if (statuses.length === 0) return refs
+  if (kind === 'swagger2') {
+    const definitions = doc.definitions = copyOf(doc.definitions)
+    const responses = doc.responses = copyOf(doc.responses)
+    const schema = options.useErrorHandler ? '' : claim(definitions, 'AllowedMethodsProblem', problemSchema())
+    for (const status of statuses) {
+      const code = Number(status) as ProblemStatus
+      const response: Json = { description: DESCRIPTIONS[code] + bodyNote(options) }
+      if (!options.useErrorHandler) {
+        response.schema = { $ref: `#/definitions/${schema}` }
+        response.examples = { [PROBLEM_JSON]: example(code, options) }
+      }
+      if (code === 405) response.headers = { Allow: { type: 'string', description: ALLOW_DESCRIPTION } }
+      refs[status] = { $ref: `#/responses/${claim(responses, code === 405 ? 'MethodNotAllowed' : 'NotImplemented', response)}` }
+    }
+    return refs
+  }
+  const components = doc.components = copyOf(doc.components)
+  const schemas = components.schemas = copyOf(components.schemas)
+  const responses = components.responses = copyOf(components.responses)
+  const schema = options.useErrorHandler ? '' : claim(schemas, 'AllowedMethodsProblem', problemSchema())
+  for (const status of statuses) {
+    const code = Number(status) as ProblemStatus
+    const response: Json = { description: DESCRIPTIONS[code] + bodyNote(options) }
+    if (code === 405) {
+      const headers = components.headers = copyOf(components.headers)
+      const allow = claim(headers, 'Allow', { description: ALLOW_DESCRIPTION, schema: { type: 'string' }, example: 'GET, HEAD, OPTIONS' })
+      response.headers = { Allow: { $ref: `#/components/headers/${allow}` } }
+    }
+    if (!options.useErrorHandler) {
+      response.content = { [PROBLEM_JSON]: { schema: { $ref: `#/components/schemas/${schema}` }, example: example(code, options) } }
+    }
+    refs[status] = { $ref: `#/components/responses/${claim(responses, code === 405 ? 'MethodNotAllowed' : 'NotImplemented', response)}` }
+  }
+  return refs
+}
