@@ -1,16 +1,9 @@
 import type { FastifyInstance, FastifyPluginCallback } from 'fastify'
 import type { IncomingHttpHeaders } from 'node:http'
 import fp from 'fastify-plugin'
-import { AllowResolver } from './allow'
-import { MethodTable } from './method-table'
-import { resolveOptions } from './options'
-import type { FastifyAllowedMethodsOptions, ResolvedOptions } from './options'
-import { checkPriorRoutes } from './registration'
-import type { PriorCatchAll } from './registration'
-import { Responder } from './responder'
-
-export type { FastifyAllowedMethodsOptions, ContractOptions, ProblemStatus } from './options'
-export type { AllowedMethodsProblem } from './problem'
+import type { ContractOptions as Contract, FastifyAllowedMethodsOptions as Options, ProblemStatus as Status } from './options'
+import { allowedMethodsPlugin } from './plugin'
+import type { AllowedMethodsProblem as Problem } from './problem'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -32,68 +25,35 @@ declare module 'fastify' {
   }
 }
 
-/** The plugin type. */
-export type FastifyAllowedMethods = FastifyPluginCallback<FastifyAllowedMethodsOptions>
-
-const allowedMethodsPlugin: FastifyPluginCallback<FastifyAllowedMethodsOptions> = (fastify, opts, done) => {
-  let options: ResolvedOptions
-  let prior: PriorCatchAll[]
-  try {
-    options = resolveOptions(opts)
-    prior = checkPriorRoutes(fastify)
-  } catch (err) {
-    done(err as Error)
-    return
-  }
-  const table = new MethodTable()
-  const resolver = new AllowResolver(fastify, table, options.autoOptions)
-  const responder = new Responder(options, resolver, () => fastify.supportedMethods)
-
-  function noteCatchAllOptions (url: string): void {
-    responder.optionsCatchAll ??= new Set()
-    responder.optionsCatchAll.add(url)
-  }
-
-  for (const route of prior) {
-    const seen = table.add({ method: route.method, url: route.url, schema: { hide: true }, handler: noop } as never)
-    resolver.addHidden(seen)
-    if (route.method === 'OPTIONS') noteCatchAllOptions(route.url)
-  }
-
-  fastify.addHook('onRoute', (route) => {
-    const seen = table.add(route)
-    if (seen.hidden) resolver.addHidden(seen)
-    if (seen.catchAll && seen.methods.includes('OPTIONS')) noteCatchAllOptions(seen.url)
-  })
-  fastify.addHook('onRequest', responder.onRequest)
-  fastify.addHook('onReady', function prepare (hookDone) {
-    resolver.prepare()
-    responder.prepare()
-    hookDone()
-  })
-
-  fastify.decorate('allowedMethods', function allowedMethods (this: FastifyInstance, url: string, headers: IncomingHttpHeaders = {}): string[] {
-    return resolver.allowed(url, resolver.derive(headers)) ?? []
-  })
-  fastify.decorate('methodTable', function methodTable (): Record<string, string[]> {
-    return table.toObject()
-  })
-  done()
+/**
+ * fastify-allowed-methods: 405 Method Not Allowed with an exact Allow header, automatic OPTIONS,
+ * 501 Not Implemented, RFC 9457 problem+json bodies, and the method table in the OpenAPI document.
+ */
+function fastifyAllowedMethods (fastify: FastifyInstance, opts: Options, done: (err?: Error) => void): void {
+  allowedMethodsPlugin(fastify, opts, done)
 }
+fp(fastifyAllowedMethods, { fastify: '5.x', name: 'fastify-allowed-methods' })
 
-function noop (): void {}
+// `export =` so that require(), `import x from` in ESM, and TypeScript in every module mode all
+// get the plugin function itself; `.default` and `.fastifyAllowedMethods` name the same function
+// (the fastify plugin convention).
+declare namespace fastifyAllowedMethods {
+  /** Options of fastify-allowed-methods. */
+  export type FastifyAllowedMethodsOptions = Options
+  /** The OpenAPI contract checked at ready(). */
+  export type ContractOptions = Contract
+  /** Status codes answered with a problem document. */
+  export type ProblemStatus = Status
+  /** The RFC 9457 problem document of a 405 or 501. */
+  export type AllowedMethodsProblem = Problem
+  /** The plugin type. */
+  export type FastifyAllowedMethods = FastifyPluginCallback<Options>
+  export const fastifyAllowedMethods: FastifyAllowedMethods
+  export { fastifyAllowedMethods as default }
+}
+Object.assign(fastifyAllowedMethods, { default: fastifyAllowedMethods, fastifyAllowedMethods })
+// Spelled out for Node's CommonJS named-export detection, so that
+// `import { fastifyAllowedMethods } from 'fastify-allowed-methods'` works in ESM too.
+exports.fastifyAllowedMethods = fastifyAllowedMethods
 
-/** fastify-allowed-methods: 405 + Allow, automatic OPTIONS, 501, problem+json, OpenAPI export. */
-const fastifyAllowedMethods = fp(allowedMethodsPlugin, {
-  fastify: '5.x',
-  name: 'fastify-allowed-methods'
-})
-
-export default fastifyAllowedMethods
-export { fastifyAllowedMethods }
-
-// CommonJS: require('fastify-allowed-methods') returns the plugin itself, with .default and
-// .fastifyAllowedMethods naming the same function (the fastify plugin convention).
-module.exports = fastifyAllowedMethods
-module.exports.default = fastifyAllowedMethods
-module.exports.fastifyAllowedMethods = fastifyAllowedMethods
+export = fastifyAllowedMethods

@@ -74,7 +74,7 @@ test('405 and 501 go through the app\'s onSend hooks', async (t) => {
   const app = Fastify()
   t.teardown(() => app.close())
   await app.register(fastifyAllowedMethods)
-  app.addHook('onSend', async (request, reply, payload) => {
+  app.addHook('onSend', async (_request, reply, payload) => {
     reply.header('x-seen-by-onsend', String(reply.statusCode))
     return payload
   })

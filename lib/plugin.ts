@@ -1,0 +1,63 @@
+import type { FastifyInstance, FastifyPluginCallback } from 'fastify'
+import type { IncomingHttpHeaders } from 'node:http'
+import { AllowResolver } from './allow'
+import { checkContract } from './contract'
+import { MethodTable } from './method-table'
+import { installOpenApi } from './openapi/install'
+import { resolveOptions } from './options'
+import type { FastifyAllowedMethodsOptions, ResolvedOptions } from './options'
+import { checkPriorRoutes } from './registration'
+import type { PriorCatchAll } from './registration'
+import { Responder } from './responder'
+
+
+/** The plugin body; lib/index.ts wraps it with fastify-plugin and exports it. */
+export const allowedMethodsPlugin: FastifyPluginCallback<FastifyAllowedMethodsOptions> = (fastify, opts, done) => {
+  let options: ResolvedOptions
+  let prior: PriorCatchAll[]
+  try {
+    options = resolveOptions(opts)
+    prior = checkPriorRoutes(fastify)
+  } catch (err) {
+    done(err as Error)
+    return
+  }
+  const table = new MethodTable()
+  const resolver = new AllowResolver(fastify, table, options.autoOptions)
+  const responder = new Responder(options, resolver, () => fastify.supportedMethods)
+
+  function noteCatchAllOptions (url: string): void {
+    responder.optionsCatchAll ??= new Set()
+    responder.optionsCatchAll.add(url)
+  }
+
+  for (const route of prior) {
+    const seen = table.add({ method: route.method, url: route.url, schema: { hide: true }, handler: noop } as never)
+    resolver.addHidden(seen)
+    if (route.method === 'OPTIONS') noteCatchAllOptions(route.url)
+  }
+
+  fastify.addHook('onRoute', (route) => {
+    const seen = table.add(route)
+    if (seen.hidden) resolver.addHidden(seen)
+    if (seen.catchAll && seen.methods.includes('OPTIONS')) noteCatchAllOptions(seen.url)
+  })
+  fastify.addHook('onRequest', responder.onRequest)
+  fastify.addHook('onReady', function prepare (hookDone) {
+    resolver.prepare()
+    responder.prepare()
+    hookDone(checkContract(fastify, table, options))
+  })
+
+  if (options.openapi) installOpenApi({ fastify, table, resolver, options })
+
+  fastify.decorate('allowedMethods', function allowedMethods (this: FastifyInstance, url: string, headers: IncomingHttpHeaders = {}): string[] {
+    return resolver.allowed(url, resolver.derive(headers)) ?? []
+  })
+  fastify.decorate('methodTable', function methodTable (): Record<string, string[]> {
+    return table.toObject()
+  })
+  done()
+}
+
+function noop (): void {}

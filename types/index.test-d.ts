@@ -1,0 +1,41 @@
+import fastify from 'fastify'
+import { expectAssignable, expectError, expectNotAssignable, expectType } from 'tsd'
+import fastifyAllowedMethods, { fastifyAllowedMethods as named } from '..'
+import type { AllowedMethodsProblem, FastifyAllowedMethods, FastifyAllowedMethodsOptions } from '..'
+
+const app = fastify()
+
+expectType<FastifyAllowedMethods>(fastifyAllowedMethods)
+expectType<typeof fastifyAllowedMethods>(named)
+
+app.register(fastifyAllowedMethods)
+app.register(fastifyAllowedMethods, {})
+app.register(fastifyAllowedMethods, {
+  autoOptions: false,
+  notImplemented: false,
+  problemType: 'https://errors.example.com/method',
+  useErrorHandler: true,
+  openapi: false,
+  contract: { document: './openapi.yaml', strict: true }
+})
+app.register(fastifyAllowedMethods, { problemType: (status) => `https://errors.example.com/${status}` })
+app.register(fastifyAllowedMethods, { contract: { document: { openapi: '3.1.0', paths: {} } } })
+
+expectError(app.register(fastifyAllowedMethods, { autoOptions: 'yes' }))
+expectError(app.register(fastifyAllowedMethods, { unknownOption: true }))
+expectNotAssignable<FastifyAllowedMethodsOptions>({ problemType: 42 })
+expectAssignable<FastifyAllowedMethodsOptions>({ problemType: (status: 405 | 501) => String(status) })
+
+// decorators
+expectType<string[]>(app.allowedMethods('/items/1'))
+expectType<string[]>(app.allowedMethods('/items/1', { host: 'api.example.com', 'accept-version': '1.x' }))
+expectType<Record<string, string[]>>(app.methodTable())
+expectError(app.allowedMethods())
+
+// route config
+app.get('/secret', { config: { allow: { hide: true } } }, async () => 'psst')
+expectError(app.get('/secret', { config: { allow: { hide: 'yes' } } }, async () => 'psst'))
+
+// the problem document type
+const problem: AllowedMethodsProblem = { type: 'about:blank', title: 'Method Not Allowed', status: 405, detail: 'x', instance: '/x', allow: ['GET'] }
+expectType<405 | 501>(problem.status)
