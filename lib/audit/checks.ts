@@ -11,7 +11,8 @@ export type Answers = Map<string, Answer>
 const NOT_SERVED = new Set([404, 405, 501])
 /** Headers a HEAD answer must carry like the GET answer (RFC 9110 section 9.3.2). */
 const MIRRORED = ['content-type', 'content-encoding', 'content-language', 'etag', 'last-modified', 'cache-control', 'vary', 'location']
-const CHECK_ORDER: CheckName[] = ['served', 'not-allowed', 'options', 'head', 'problem', 'unknown-method', 'unknown-path']
+/** Within one method, the check that describes the answer comes first (the table shows its `got`). */
+const CHECK_ORDER: CheckName[] = ['served', 'not-allowed', 'options', 'unknown-method', 'unknown-path', 'head', 'problem']
 
 export function answerKey (method: string, url: string): string {
   return `${method} ${url}`
@@ -24,11 +25,12 @@ export function parseAllow (answer: Answer): string[] | undefined {
   return header.split(',').map(m => m.trim().toUpperCase()).filter(m => m.length > 0)
 }
 
-/** `405, Allow: GET, HEAD` / `404, no Allow` / `no answer (...)`. */
-export function describe (answer: Answer): string {
+/** `405, Allow: GET, HEAD` / `405, no Allow` / `200` / `no answer (...)`: "no Allow" where one is due. */
+export function describe (answer: Answer, allowDue = answer.status === 405): string {
   if (answer.error !== undefined) return `no answer (${answer.error})`
   const allow = parseAllow(answer)
-  return allow === undefined ? `${answer.status}, no Allow` : `${answer.status}, Allow: ${allow.length === 0 ? '(empty)' : allow.join(', ')}`
+  if (allow === undefined) return allowDue ? `${answer.status}, no Allow` : String(answer.status)
+  return `${answer.status}, Allow: ${allow.length === 0 ? '(empty)' : allow.join(', ')}`
 }
 
 function served (answer: Answer): boolean {
@@ -175,24 +177,25 @@ class PathAudit {
 
   checkOptions (): void {
     const answer = this.answer('OPTIONS')
-    const got = describe(answer)
-    const documentedAllow = this.plan.api.operations.get('OPTIONS')?.allow
+    const got = describe(answer, true)
+    const from405 = this.allowOf405()
+    const allow = parseAllow(answer)
+    const problems: string[] = []
     if (this.documented.has('OPTIONS')) {
-      // the document has its own OPTIONS operation: only an Allow it states is checked
+      // the document has its own OPTIONS operation: its served check covers the status; an Allow
+      // value it states (as fastify-allowed-methods' OpenAPI export writes it) must be the truth
+      const documentedAllow = (this.plan.api.operations.get('OPTIONS') as ApiOperation).allow
       if (documentedAllow === undefined || !served(answer)) return
-      const allow = parseAllow(answer) ?? []
-      const problems = sameSet(allow, documentedAllow)
-        ? []
-        : [`The document says OPTIONS ${this.plan.api.path} answers Allow: ${list(documentedAllow)}, but the server sent ${allow.length === 0 ? 'no Allow' : `Allow: ${list(allow)}`}.`]
-      this.add('OPTIONS', 'options', `Allow: ${list(documentedAllow)} (as documented)`, got, problems, 'OPTIONS answered with the Allow value the document states.')
+      if (allow === undefined || !sameSet(allow, documentedAllow)) {
+        problems.push(`The document says OPTIONS ${this.plan.api.path} answers Allow: ${list(documentedAllow)}, but the server sent ${allow === undefined ? 'no Allow' : `Allow: ${list(allow)}`}.`)
+      }
+      problems.push(...this.against405(allow ?? [], from405))
+      this.add('OPTIONS', 'options', `Allow: ${list(documentedAllow)} (as documented)`, got, problems, 'OPTIONS answered with the Allow value the document states, the same as the 405 answers.')
       return
     }
-    const from405 = this.allowOf405()
     const expected = from405.length > 0
       ? `2xx with the Allow of the 405 answers: ${list(from405[0])}`
       : `2xx with Allow: ${list(this.documentedCore)} (HEAD and OPTIONS may be added)`
-    const problems: string[] = []
-    const allow = parseAllow(answer)
     if (answer.error !== undefined) {
       problems.push(`OPTIONS ${this.plan.url} got no answer: ${answer.error}.`)
     } else if (answer.status < 200 || answer.status > 299) {
@@ -201,11 +204,16 @@ class PathAudit {
       problems.push(`OPTIONS ${this.plan.url} answered ${answer.status} without ${allow === undefined ? 'an' : 'a non-empty'} Allow header: a client learns nothing about the methods of ${this.plan.api.path}.`)
     } else {
       problems.push(...this.allowAgainstDocument(allow, 'The OPTIONS Allow'))
-      const differing = from405.find(other => !sameSet(other, allow))
-      if (differing !== undefined) problems.push(`OPTIONS says Allow: ${list(allow)}, but the 405 answers say Allow: ${list(differing)}.`)
+      problems.push(...this.against405(allow, from405))
       problems.push(...this.listedButNotServed(allow, 'The OPTIONS Allow'))
     }
     this.add('OPTIONS', 'options', expected, got, problems, `OPTIONS answered ${answer.status} with an Allow header that matches the document and the 405 answers.`)
+  }
+
+  /** OPTIONS and the 405 answers of one URL must tell the same Allow. */
+  private against405 (allow: string[], from405: string[][]): string[] {
+    const differing = from405.find(other => !sameSet(other, allow))
+    return differing === undefined ? [] : [`OPTIONS says ${allow.length === 0 ? 'no Allow' : `Allow: ${list(allow)}`}, but the 405 answers say Allow: ${list(differing)}.`]
   }
 
   checkHead (): void {

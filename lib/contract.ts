@@ -1,0 +1,135 @@
+import type { FastifyInstance } from 'fastify'
+import { normaliseDocument, readDocumentFile } from './audit/document'
+import type { ApiDocument } from './audit/document'
+import { FST_ALLOWED_METHODS_CONTRACT_INVALID, FST_ALLOWED_METHODS_CONTRACT_MISMATCH } from './errors'
+import type { MethodTable } from './method-table'
+import { compareMethods } from './methods'
+import type { ResolvedOptions } from './options'
+
+/** One place where the routes and the document disagree. */
+export interface ContractDifference {
+  method: string
+  /** The document's path (`/items/{id}`) or the route's pattern (`/items/:id`). */
+  path: string
+  kind: 'documented-not-served' | 'served-not-documented'
+  message: string
+}
+
+/** The index of the `)` that closes the `(` at `start` (backslash escapes skipped, as find-my-way does). */
+function closingParen (pattern: string, start: number): number {
+  let depth = 0
+  for (let i = start; i < pattern.length; i++) {
+    if (pattern[i] === '\\') i++
+    else if (pattern[i] === '(') depth++
+    else if (pattern[i] === ')' && --depth === 0) return i
+  }
+  return pattern.length
+}
+
+/**
+ * The shape of a route pattern, parameter names left out: `/items/:id`, `/items/:id(^\\d+)` and
+ * the document's `/items/{itemId}` are all `/items/{}`; a wildcard `*` is a parameter too.
+ */
+export function routeShape (pattern: string): string {
+  let out = ''
+  let i = 0
+  while (i < pattern.length) {
+    const char = pattern[i]
+    if (char === ':' && pattern[i + 1] === ':') {
+      out += ':' // `::` is a literal colon
+      i += 2
+    } else if (char === ':') {
+      // a parameter: its name (up to `(`, `-`, `.`, `/`), an optional regexp, an optional `?`
+      i++
+      while (i < pattern.length && !'(-./?'.includes(pattern[i])) i++
+      if (pattern[i] === '(') i = closingParen(pattern, i) + 1
+      if (pattern[i] === '?') i++
+      out += '{}'
+    } else {
+      out += char === '*' ? '{}' : char
+      i++
+    }
+  }
+  return out
+}
+
+/** The shape of a document path: `{name}` of any name is `{}`. */
+export function documentShape (path: string): string {
+  return path.replace(/\{[^}]*\}/g, '{}')
+}
+
+function routeShapes (url: string, prefixSlash: boolean): string[] {
+  const shapes = [routeShape(url)]
+  // `/items/:id?` also serves `/items`
+  const optional = /\/:[^/]+\?$/.exec(url)
+  if (optional !== null) shapes.push(routeShape(url.slice(0, optional.index)) || '/')
+  if (prefixSlash) shapes.push(routeShape(url + '/'))
+  return shapes
+}
+
+/**
+ * Compares the routes with the document. HEAD is implied by GET (fastify's automatic HEAD, and
+ * documents that leave HEAD out): a served HEAD is never reported where GET is served; a documented
+ * HEAD must be served. OPTIONS is served on every path with a route while `autoOptions` is on, and
+ * a served OPTIONS the document lacks is not reported (documents usually omit it). Routes hidden
+ * from the docs (`schema.hide`, `config.allow.hide`, other plugins' catch-alls) are left out.
+ */
+export function compareContract (document: ApiDocument, table: MethodTable, autoOptions: boolean): ContractDifference[] {
+  const served = new Map<string, { pattern: string, methods: Set<string> }>()
+  for (const route of table.routes) {
+    if (route.hidden || route.schemaHidden) continue
+    for (const shape of routeShapes(route.url, route.prefixSlash)) {
+      let entry = served.get(shape)
+      if (entry === undefined) served.set(shape, entry = { pattern: route.url, methods: new Set() })
+      for (const method of route.methods) entry.methods.add(method)
+    }
+  }
+  const documented = new Map<string, { path: string, methods: Set<string> }>()
+  for (const path of document.paths) {
+    const full = document.basePath + path.path
+    documented.set(documentShape(full), { path: full, methods: new Set(path.methods) })
+  }
+
+  const differences: ContractDifference[] = []
+  for (const [shape, { path, methods }] of documented) {
+    const routes = served.get(shape)
+    for (const method of methods) {
+      if (routes?.methods.has(method) === true) continue
+      if (method === 'OPTIONS' && autoOptions && routes !== undefined) continue
+      differences.push({ method, path, kind: 'documented-not-served', message: `${method} ${path} is in the document, but no route serves it` })
+    }
+  }
+  for (const [shape, { pattern, methods }] of served) {
+    const inDocument = documented.get(shape)?.methods
+    for (const method of methods) {
+      if (inDocument?.has(method) === true || method === 'OPTIONS') continue
+      if (method === 'HEAD' && methods.has('GET')) continue
+      differences.push({ method, path: pattern, kind: 'served-not-documented', message: `${method} ${pattern} is served, but the document does not have it` })
+    }
+  }
+  return differences.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : compareMethods(a.method, b.method)))
+}
+
+/**
+ * The `contract` option at `ready()`: returns the error `ready()` must reject with (an invalid
+ * document, or differences in strict mode), or undefined after logging each difference as a warning.
+ */
+export function checkContract (fastify: FastifyInstance, table: MethodTable, options: ResolvedOptions): Error | undefined {
+  const contract = options.contract
+  if (contract === undefined) return undefined
+  let document: ApiDocument
+  try {
+    document = normaliseDocument(typeof contract.document === 'string' ? readDocumentFile(contract.document) : contract.document)
+  } catch (err) {
+    const which = typeof contract.document === 'string' ? `in file ${contract.document}` : 'given as an object'
+    return new FST_ALLOWED_METHODS_CONTRACT_INVALID(`${which} ${(err as Error).message}; pass an OpenAPI 3.x or Swagger 2.0 document object, or the path of a JSON or YAML file holding one`)
+  }
+  const differences = compareContract(document, table, options.autoOptions)
+  if (differences.length === 0) return undefined
+  if (contract.strict) {
+    return new FST_ALLOWED_METHODS_CONTRACT_MISMATCH(differences.map(d => `  - ${d.message}`).join('\n') +
+      '\nUpdate the document or the routes (without `strict: true` these are warnings).')
+  }
+  for (const d of differences) fastify.log.warn({ method: d.method, path: d.path, contract: d.kind }, `fastify-allowed-methods: ${d.message}`)
+  return undefined
+}
