@@ -105,7 +105,8 @@ export function augmentDocument (doc: Json, kind: DocumentKind, resolve: Resolve
   for (const [key, item] of Object.entries(doc.paths)) {
     if (!isObject(item)) continue
     const found = resolve(key, item)
-    if (found === null) continue
+    // unrouted as documented, or served only by hidden routes (those answer 404, not 405)
+    if (found === null || found.allow.length === 0) continue
     plans.push({
       key,
       item,

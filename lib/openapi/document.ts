@@ -3,6 +3,8 @@
  * every object on the way to a change is copied.
  */
 
+import { serverPath } from '../audit/document'
+
 export type Json = Record<string, unknown>
 
 export type DocumentKind = 'openapi3' | 'swagger2'
@@ -70,39 +72,22 @@ export function parameterHints (item: Json): Map<string, string[]> {
   return hints
 }
 
-function pathnameOf (url: string): string | null {
-  if (url.startsWith('/')) return url
-  try {
-    return new URL(url, 'http://localhost/').pathname
-  } catch {
-    return null // not a URL: swagger cannot strip it either
-  }
-}
-
 /**
  * The path prefixes the document's path keys may be relative to: OpenAPI 3 server URLs (variables
  * at their defaults) or Swagger 2.0 `basePath`; then '' for keys that carry the whole path.
  */
 export function basePaths (doc: Json, kind: DocumentKind): string[] {
   const bases: string[] = []
-  if (kind === 'swagger2') {
-    if (typeof doc.basePath === 'string') bases.push(doc.basePath)
-  } else if (Array.isArray(doc.servers)) {
-    for (const server of doc.servers) {
-      if (!isObject(server) || typeof server.url !== 'string') continue
-      const vars = isObject(server.variables) ? server.variables : {}
-      const url = server.url.replace(/\{([^{}]+)\}/g, (_, name: string) => {
-        const v = vars[name]
-        return isObject(v) && typeof v.default === 'string' ? v.default : ''
-      })
-      const path = pathnameOf(url)
-      if (path !== null) bases.push(path)
+  const servers = kind === 'swagger2'
+    ? [{ url: doc.basePath }]
+    : Array.isArray(doc.servers) ? doc.servers as unknown[] : []
+  for (const server of servers) {
+    if (!isObject(server) || typeof server.url !== 'string') continue
+    try {
+      bases.push(serverPath(server.url, server.variables))
+    } catch {
+      // not a URL: swagger cannot strip it from the paths either
     }
   }
-  const out: string[] = []
-  for (const base of [...bases, '']) {
-    const trimmed = base.replace(/\/+$/, '')
-    if (!out.includes(trimmed)) out.push(trimmed)
-  }
-  return out
+  return [...new Set([...bases, ''])]
 }

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify'
 import type { AllowResolver } from '../allow'
-import type { MethodTable, SeenRoute } from '../method-table'
-import { candidateValues, concreteUrls, paramNames, parsePathKey, parseRoutePattern } from './paths'
+import type { MethodTable } from '../method-table'
+import { candidateValues, concreteUrls, paramNames, parsePathKey } from './paths'
 
 /** What the server answers for the URLs of one documented path. */
 export interface PathAllow {
@@ -13,31 +13,18 @@ export interface PathAllow {
   automaticOptions: boolean
 }
 
-type Params = Record<string, string | undefined>
+type Found = { params: Record<string, string | undefined> } | null
 
-function sameValues (params: Params, names: string[], values: string[]): boolean {
-  if (Object.keys(params).length !== names.length) return false
-  return names.every((name, i) => params[name] === values[i])
-}
-
-/** `base` (a server's path, `/api`) and a path into one request path. */
+/** `base` (a server's path, `/api`) and a path key's URL into one request path. */
 function join (base: string, path: string): string {
-  const url = base.replace(/\/+$/, '') + path
+  const url = base + path
   return url === '' ? '/' : url
 }
 
-/** Route constraints usable as lookup values (a RegExp host matches many names; it cannot be one). */
-function lookupConstraints (route: SeenRoute): Record<string, string> | undefined {
-  if (route.constraints === undefined) return undefined
-  const out: Record<string, string> = {}
-  for (const [name, value] of Object.entries(route.constraints)) if (typeof value === 'string') out[name] = value
-  return out
-}
-
 /**
- * Finds, by asking fastify's router, the concrete URL that stands for a documented path or a route
- * pattern, and what the server answers there. The Allow of a path is the one a request without
- * constraint headers gets for a URL that no more specific route takes (`/users/1`, not `/users/new`).
+ * Finds, by asking fastify's router, the concrete URL that stands for a documented path and what
+ * the server answers there. The Allow of a path is the one a request without constraint headers
+ * gets for a URL that no more specific route takes (`/users/1`, not `/users/new`).
  */
 export class PathProbe {
   constructor (
@@ -46,13 +33,14 @@ export class PathProbe {
     private readonly table: MethodTable
   ) {}
 
-  private find (method: string, url: string, constraints?: Record<string, unknown>): { params: Params } | null {
-    return this.fastify.findRoute({ method, url, constraints } as Parameters<FastifyInstance['findRoute']>[0]) as { params: Params } | null
+  private find (method: string, url: string): Found {
+    const options = { method, url, constraints: this.resolver.derive({}) }
+    return this.fastify.findRoute(options as Parameters<FastifyInstance['findRoute']>[0]) as Found
   }
 
   /** Whether OPTIONS on `url` reaches this plugin: no OPTIONS route, or only another plugin's hidden catch-all. */
   private automaticOptions (url: string): boolean {
-    const found = this.find('OPTIONS', url, this.resolver.derive({}))
+    const found = this.find('OPTIONS', url)
     if (found === null) return true
     const rest = found.params['*']
     return rest !== undefined && Object.keys(found.params).length === 1 &&
@@ -60,42 +48,34 @@ export class PathProbe {
   }
 
   /**
-   * The URL and Allow of a documented path key: the first candidate URL (under each base path in
-   * turn) where every documented method is served and no more specific route takes over.
-   * `null` when no URL of the key serves its documented methods.
+   * Whether `url` serves every documented method: a route of that method takes the URL (a hidden
+   * one too) with all the key's parameters, not a more specific route (`/users/new` for
+   * `/users/{id}`); OPTIONS also counts when the plugin answers it.
+   */
+  private servesAll (documented: readonly string[], url: string, params: number, allow: readonly string[]): boolean {
+    return documented.every(m => {
+      const found = this.find(m, url)
+      if (found === null) return m === 'OPTIONS' && allow.includes('OPTIONS')
+      return Object.keys(found.params).length >= params
+    })
+  }
+
+  /**
+   * The URL and Allow of a documented path key: the first candidate URL, under each base path in
+   * turn, that serves every documented method. `null` when none does (a path the app does not
+   * route as documented, for example after a swagger `transform` changed it).
    */
   resolveKey (key: string, documented: readonly string[], hints: ReadonlyMap<string, string[]>, bases: readonly string[]): PathAllow | null {
     const parts = parsePathKey(key)
     const names = paramNames(parts)
-    const candidates = names.map(name => candidateValues({ param: name }, hints.get(name)))
-    const derived = this.resolver.derive({})
+    const candidates = names.map(name => candidateValues(hints.get(name)))
     for (const base of bases) {
-      for (const { url: path } of concreteUrls(parts, candidates)) {
+      for (const path of concreteUrls(parts, candidates)) {
         const url = join(base, path)
-        const allow = this.resolver.allowed(url, derived)
-        if (allow === null || allow.length === 0) continue
-        if (!documented.every(m => allow.includes(m))) continue
-        const shadowed = documented.some(m => {
-          const found = this.find(m, url, derived)
-          return found !== null && Object.keys(found.params).length < names.length
-        })
-        if (shadowed) continue
+        const allow = this.resolver.allowed(url, this.resolver.derive({}))
+        if (allow === null || !this.servesAll(documented, url, names.length, allow)) continue
         return { url, allow, automaticOptions: this.automaticOptions(url) }
       }
-    }
-    return null
-  }
-
-  /** A concrete URL that fastify routes to this very route (its parameters get the values filled in). */
-  routeSample (route: SeenRoute): string | null {
-    const parts = parseRoutePattern(route.url)
-    const params = parts.filter(p => 'param' in p)
-    const names = paramNames(parts)
-    const candidates = params.map(p => candidateValues(p))
-    const constraints = lookupConstraints(route)
-    for (const { url, values } of concreteUrls(parts, candidates)) {
-      const found = this.find(route.methods[0], url, constraints)
-      if (found !== null && sameValues(found.params, names, values)) return url
     }
     return null
   }

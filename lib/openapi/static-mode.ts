@@ -1,0 +1,34 @@
+import type { FastifyInstance } from 'fastify'
+import { normaliseDocument } from '../audit/document'
+import type { ApiDocument } from '../audit/document'
+import { compareContract } from '../contract'
+import { FST_ALLOWED_METHODS_CONTRACT_INVALID, FST_ALLOWED_METHODS_CONTRACT_MISMATCH } from '../errors'
+import type { MethodTable } from '../method-table'
+
+/**
+ * @fastify/swagger's static mode serves a document the user wrote: it is the API's contract, and
+ * it is never rewritten. At `ready()` it is compared with the routes exactly as the `contract`
+ * option compares its document (a documented method no route serves, a served method the document
+ * lacks): each difference is a warning, or, with `strict`, the error `ready()` rejects with.
+ */
+export function checkStaticDocument (fastify: FastifyInstance, table: MethodTable, doc: unknown, where: string, strict: boolean, autoOptions: boolean): Error | undefined {
+  let document: ApiDocument
+  try {
+    document = normaliseDocument(doc)
+  } catch (err) {
+    const reason = `of ${where} ${(err as Error).message}`
+    if (strict) return new FST_ALLOWED_METHODS_CONTRACT_INVALID(reason + '; fix the document given to @fastify/swagger')
+    fastify.log.warn(`fastify-allowed-methods: cannot compare the routes with the document ${reason}`)
+    return undefined
+  }
+  const differences = compareContract(document, table, autoOptions)
+  if (differences.length === 0) return undefined
+  if (strict) {
+    return new FST_ALLOWED_METHODS_CONTRACT_MISMATCH(differences.map(d => `  - ${d.message}`).join('\n') +
+      `\nUpdate the document of ${where} or the routes (without openapiStrict: true these are warnings).`)
+  }
+  for (const d of differences) {
+    fastify.log.warn({ method: d.method, path: d.path, contract: d.kind }, `fastify-allowed-methods: ${d.message} (${where})`)
+  }
+  return undefined
+}
