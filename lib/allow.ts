@@ -131,7 +131,8 @@ export class AllowResolver {
     this.derivesVersion = inUse.has('version')
     const custom = (routerOption(this.fastify, 'constraints') ?? {}) as Record<string, Strategy>
     this.strategies = Object.keys(custom)
-      .filter(name => inUse.has(name) && name !== 'host' && name !== 'version')
+      // an asynchronous strategy (deriveConstraint(req, ctx, done)) cannot be derived here
+      .filter(name => inUse.has(name) && name !== 'host' && name !== 'version' && custom[name].deriveConstraint.length < 3)
       .map(name => [name, custom[name]])
   }
 

@@ -1,0 +1,87 @@
+'use strict'
+
+// The example API of the README: `npm run demo` prints what each kind of request gets, then keeps
+// serving until Ctrl-C (`npm run demo -- --once` exits after the table). Docs at /documentation.
+
+const Fastify = require('fastify')
+const http = require('node:http')
+const fastifyAllowedMethods = require('..')
+const { registerDocs } = require('./docs')
+
+async function buildApp () {
+  const app = Fastify({ logger: false })
+  await app.register(fastifyAllowedMethods)
+  await registerDocs(app)
+
+  const item = {
+    type: 'object',
+    properties: { id: { type: 'integer', example: 1 }, name: { type: 'string', example: 'teapot' } }
+  }
+  const id = { type: 'object', properties: { id: { type: 'integer', example: 1 } }, required: ['id'] }
+  app.get('/items', { schema: { summary: 'List items', response: { 200: { type: 'array', items: item } } } }, async () => [{ id: 1, name: 'teapot' }])
+  app.post('/items', { schema: { summary: 'Create an item', body: item, response: { 201: item } } }, async (request, reply) => reply.code(201).send(request.body))
+  app.get('/items/:id', { schema: { summary: 'Read an item', params: id, response: { 200: item } } }, async (request) => ({ id: request.params.id, name: 'teapot' }))
+  app.put('/items/:id', { schema: { summary: 'Replace an item', params: id, body: item, response: { 200: item } } }, async (request) => request.body)
+  app.delete('/items/:id', { schema: { summary: 'Delete an item', params: id }, config: { allow: { hide: true } } }, async (request, reply) => reply.code(204).send())
+  app.get('/health', { schema: { summary: 'Liveness' } }, async () => ({ ok: true }))
+  return app
+}
+
+const requests = [
+  ['GET', '/items', 'a route that exists'],
+  ['DELETE', '/items', 'wrong method on a known URL: 405 + Allow'],
+  ['PATCH', '/items/1?dry=1', 'DELETE /items/:id is hidden: not in Allow'],
+  ['OPTIONS', '/items/1', 'automatic OPTIONS: 204 + Allow'],
+  ['HEAD', '/health', 'HEAD from GET'],
+  ['POST', '/health', 'a bad JSON body is never read on the way to 405', { 'content-type': 'application/json' }, '{"oops'],
+  ['PURGE', '/items', 'a method no route implements: 501'],
+  ['GET', '/nothing/here', 'unknown URL: the app\'s 404'],
+  ['OPTIONS', '*', 'the whole server\'s methods']
+]
+
+function send (port, method, path, headers = {}, body) {
+  return new Promise((resolve, reject) => {
+    const req = http.request({ host: '127.0.0.1', port, method, path, headers, agent: false }, (res) => {
+      let text = ''
+      res.setEncoding('utf8')
+      res.on('data', (c) => { text += c })
+      res.on('end', () => resolve({ status: res.statusCode, allow: res.headers.allow, body: text }))
+    })
+    req.on('error', reject)
+    if (body !== undefined) req.write(body)
+    req.end()
+  })
+}
+
+async function main () {
+  const once = process.argv.includes('--once')
+  const app = await buildApp()
+  const port = Number(process.env.PORT ?? (once ? 0 : 3000))
+  await app.listen({ port, host: '127.0.0.1' })
+  const actual = app.server.address().port
+  const rows = [['request', 'status', 'Allow', 'body', 'why']]
+  for (const [method, path, why, headers, body] of requests) {
+    const res = await send(actual, method, path, headers, body)
+    const shown = res.body.length > 90 ? res.body.slice(0, 87) + '...' : res.body
+    rows.push([`${method} ${path}`, String(res.status), res.allow ?? '', shown || '(empty)', why])
+  }
+  const widths = rows[0].map((_, i) => Math.max(...rows.map(r => r[i].length)))
+  const line = (r) => '| ' + r.map((c, i) => c.padEnd(widths[i])).join(' | ') + ' |'
+  console.log(line(rows[0]))
+  console.log('|' + widths.map(w => '-'.repeat(w + 2)).join('|') + '|')
+  for (const r of rows.slice(1)) console.log(line(r))
+  if (once) {
+    await app.close()
+    return
+  }
+  console.log(`\nListening on http://127.0.0.1:${actual} (docs: /documentation). Try: curl -i -X DELETE http://127.0.0.1:${actual}/items`)
+  console.log('Ctrl-C to stop.')
+  const stop = () => { app.close().then(() => process.exit(0)) }
+  process.once('SIGINT', stop)
+  process.once('SIGTERM', stop)
+}
+
+main().catch((err) => {
+  console.error(err)
+  process.exit(1)
+})
