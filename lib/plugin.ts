@@ -10,7 +10,6 @@ import { checkPriorRoutes } from './registration'
 import type { PriorCatchAll } from './registration'
 import { Responder } from './responder'
 
-
 /** The plugin body; lib/index.ts wraps it with fastify-plugin and exports it. */
 export const allowedMethodsPlugin: FastifyPluginCallback<FastifyAllowedMethodsOptions> = (fastify, opts, done) => {
   let options: ResolvedOptions
