@@ -1,4 +1,5 @@
 import { test } from 'tap'
+import type { Test } from 'tap'
 import type { FastifyInstance } from 'fastify'
 import { FORMS, buildApp, documentedAllow, isOurs, listen, liveOptions, schemaErrors, send, urlOf } from './helpers/openapi'
 import type { Json } from './helpers/openapi'
@@ -40,7 +41,7 @@ async function routes (app: FastifyInstance): Promise<void> {
 }
 
 /** Documents of the same routes with and without the plugin, and the running app's base URL. */
-async function setup (t: Tap.Test, form: typeof FORMS[number], order: 'plugin first' | 'swagger first'): Promise<{ doc: Json, plain: Json, base: string, app: FastifyInstance }> {
+async function setup (t: Test, form: typeof FORMS[number], order: 'plugin first' | 'swagger first'): Promise<{ doc: Json, plain: Json, base: string, app: FastifyInstance }> {
   const app = await buildApp({ order, swagger: form.options, routes })
   t.teardown(() => app.close())
   const reference = await buildApp({ swagger: form.options, routes, withoutPlugin: true })

@@ -53,15 +53,10 @@ function bodyNote (options: ProblemOptions): string {
 /** Puts `value` under `name` in `container`, or under `name2`, `name3`... when the name holds something else. */
 function claim (container: Json, name: string, value: unknown): string {
   const text = JSON.stringify(value)
-  for (let i = 1; ; i++) {
-    const candidate = i === 1 ? name : name + String(i)
-    const existing = container[candidate]
-    if (existing === undefined) {
-      container[candidate] = value
-      return candidate
-    }
-    if (JSON.stringify(existing) === text) return candidate
-  }
+  let candidate = name
+  for (let i = 2; container[candidate] !== undefined && JSON.stringify(container[candidate]) !== text; i++) candidate = name + String(i)
+  container[candidate] ??= value
+  return candidate
 }
 
 function copyOf (value: unknown): Json {

@@ -73,7 +73,8 @@ function pathResolver (doc: Json, kind: DocumentKind, probe: PathProbe) {
  * wrapped (dynamic mode) or its document compared with the routes (static mode).
  */
 export function installOpenApi ({ fastify, table, resolver, options }: OpenApiContext): void {
-  const probe = new PathProbe(fastify, resolver, table)
+  // called right after the plugin has recorded the routes it found already registered
+  const probe = new PathProbe(fastify, resolver, table, new Set(table.routes))
 
   function extend (doc: unknown): unknown {
     const kind = documentKind(doc)
@@ -101,7 +102,9 @@ export function installOpenApi ({ fastify, table, resolver, options }: OpenApiCo
       const decorator = owner[name] as SwaggerDecorator
       if (isStaticMode(decorator)) {
         error ??= checkStaticDocument(fastify, table, decorator.call(fastify), `fastify.${name}()`, options.openapiStrict, options.autoOptions)
-      } else owner[name] = documenting(decorator, extend)
+      } else {
+        owner[name] = documenting(decorator, extend)
+      }
     }
     done(error)
   })

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify'
 import type { AllowResolver } from '../allow'
-import type { MethodTable } from '../method-table'
+import type { MethodTable, SeenRoute } from '../method-table'
 import { candidateValues, concreteUrls, paramNames, parsePathKey } from './paths'
 
 /** What the server answers for the URLs of one documented path. */
@@ -30,7 +30,9 @@ export class PathProbe {
   constructor (
     private readonly fastify: FastifyInstance,
     private readonly resolver: AllowResolver,
-    private readonly table: MethodTable
+    private readonly table: MethodTable,
+    /** Routes fastify had before this plugin (another plugin's catch-all): their hooks run first. */
+    private readonly earlier: ReadonlySet<SeenRoute>
   ) {}
 
   private find (method: string, url: string): Found {
@@ -38,13 +40,17 @@ export class PathProbe {
     return this.fastify.findRoute(options as Parameters<FastifyInstance['findRoute']>[0]) as Found
   }
 
-  /** Whether OPTIONS on `url` reaches this plugin: no OPTIONS route, or only another plugin's hidden catch-all. */
+  /**
+   * Whether OPTIONS on `url` reaches this plugin: no OPTIONS route, or only the hidden catch-all of
+   * a plugin registered after this one. @fastify/cors registered before it answers a plain OPTIONS
+   * in its own onRequest hook, which then runs first (400 Invalid Preflight Request by default).
+   */
   private automaticOptions (url: string): boolean {
     const found = this.find('OPTIONS', url)
     if (found === null) return true
     const rest = found.params['*']
     return rest !== undefined && Object.keys(found.params).length === 1 &&
-      this.table.routes.some(r => r.catchAll && r.methods.includes('OPTIONS') && r.url.slice(0, -1) + rest === url)
+      this.table.routes.some(r => r.catchAll && !this.earlier.has(r) && r.methods.includes('OPTIONS') && r.url.slice(0, -1) + rest === url)
   }
 
   /**
