@@ -1,0 +1,133 @@
+'use strict'
+
+// HTTP throughput: six contenders serving the same route set, each in its own process (pinned to
+// CPU 0 when taskset works), one autocannon load generator process (CPU 1). All servers are started
+// first and warmed up; then, round after round, every scenario is run against every contender in
+// turn (order rotated each round), so that the samples compared with each other are seconds apart.
+// Per sample: req/s, and the server's own CPU time per request. Ratios vs plain fastify are taken
+// per round (same scenario, same round) and their median is reported.
+
+const path = require('node:path')
+const { startServer, forkPinned, nextMessage } = require('./lib/spawn')
+const { probe } = require('./lib/probe')
+const { runStandalone } = require('./lib/child')
+const { SCENARIOS } = require('./lib/routes')
+const { median, min, max } = require('./lib/stats')
+
+const CONTENDERS = [
+  { id: 'fastify', title: 'plain fastify' },
+  { id: 'fastify-allowed-methods', title: 'fastify + fastify-allowed-methods' },
+  { id: 'fastify-allow', title: 'fastify + fastify-allow 2' },
+  { id: 'koa', title: 'koa + @koa/router allowedMethods' },
+  { id: 'restify', title: 'restify' },
+  { id: 'node-http', title: 'node:http, hard-coded 405' }
+]
+
+const MODES = {
+  quick: { rounds: 3, duration: 2, warmup: 1 },
+  full: { rounds: 7, duration: 3, warmup: 2 }
+}
+
+const CONNECTIONS = 10
+const PIPELINING = 10
+
+async function startLoad () {
+  const child = forkPinned(path.join(__dirname, 'lib', 'load.js'), { role: 'load', args: ['--worker'] })
+  await nextMessage(child, 'ready')
+  let id = 0
+  return {
+    async run (cfg) {
+      const msgId = ++id
+      child.send({ type: 'run', id: msgId, cfg })
+      const { value } = await nextMessage(child, 'result', msgId, (cfg.duration + 60) * 1000)
+      if (value.error) throw new Error(value.error)
+      return value
+    },
+    close () {
+      child.disconnect()
+    }
+  }
+}
+
+function rotate (list, by) {
+  const k = by % list.length
+  return list.slice(k).concat(list.slice(0, k))
+}
+
+async function run ({ full, log = () => {} }) {
+  const mode = full ? MODES.full : MODES.quick
+  const servers = {}
+  const load = await startLoad()
+  try {
+    for (const c of CONTENDERS) servers[c.id] = await startServer(c.id)
+    // what each contender answers
+    const answers = {}
+    for (const c of CONTENDERS) {
+      answers[c.id] = {}
+      for (const s of SCENARIOS) answers[c.id][s.id] = await probe(servers[c.id].port, s.method, s.path)
+    }
+    const cfgOf = (c, s, duration) => ({ port: servers[c.id].port, method: s.method, path: s.path, connections: CONNECTIONS, pipelining: PIPELINING, duration, warmup: 0 })
+    for (const c of CONTENDERS) {
+      for (const s of SCENARIOS) await load.run(cfgOf(c, s, mode.warmup))
+    }
+    const samples = {}
+    for (const c of CONTENDERS) {
+      samples[c.id] = {}
+      for (const s of SCENARIOS) samples[c.id][s.id] = []
+    }
+    for (let round = 0; round < mode.rounds; round++) {
+      for (const s of SCENARIOS) {
+        for (const c of rotate(CONTENDERS, round)) {
+          const cpu0 = await servers[c.id].ask('cpu')
+          const r = await load.run(cfgOf(c, s, mode.duration))
+          const cpu1 = await servers[c.id].ask('cpu')
+          const expected = answers[c.id][s.id].status
+          const unexpected = Object.entries(r.statuses).filter(([code]) => Number(code) !== expected).reduce((n, [, k]) => n + k, 0)
+          samples[c.id][s.id].push({
+            rps: r.rps,
+            cpuUsPerReq: (cpu1.cpuMicros - cpu0.cpuMicros) / r.requests,
+            serverBusy: (cpu1.cpuMicros - cpu0.cpuMicros) / (cpu1.wallMicros - cpu0.wallMicros),
+            loadBusy: r.loadBusy,
+            errors: r.errors + r.timeouts + unexpected,
+            p99: r.latencyP99
+          })
+        }
+      }
+      log(`  round ${round + 1}/${mode.rounds} done`)
+    }
+    const table = {}
+    for (const c of CONTENDERS) {
+      table[c.id] = {}
+      for (const s of SCENARIOS) {
+        const list = samples[c.id][s.id]
+        const base = samples.fastify[s.id]
+        const ratios = list.map((x, i) => x.rps / base[i].rps)
+        const cpuRatios = list.map((x, i) => base[i].cpuUsPerReq / x.cpuUsPerReq)
+        table[c.id][s.id] = {
+          answer: answers[c.id][s.id],
+          rps: { median: median(list.map((x) => x.rps)), min: min(list.map((x) => x.rps)), max: max(list.map((x) => x.rps)) },
+          ratio: { median: median(ratios), min: min(ratios), max: max(ratios) },
+          cpuUsPerReq: median(list.map((x) => x.cpuUsPerReq)),
+          cpuRatio: median(cpuRatios),
+          serverBusy: median(list.map((x) => x.serverBusy)),
+          loadBusy: median(list.map((x) => x.loadBusy)),
+          errors: list.reduce((n, x) => n + x.errors, 0),
+          samples: list.map((x) => Math.round(x.rps))
+        }
+      }
+    }
+    return { mode, connections: CONNECTIONS, pipelining: PIPELINING, contenders: CONTENDERS, scenarios: SCENARIOS, table }
+  } finally {
+    load.close()
+    for (const s of Object.values(servers)) await s.close()
+  }
+}
+
+if (require.main === module) {
+  runStandalone(run, (r) => Object.fromEntries(r.contenders.map((c) => [c.id, Object.fromEntries(r.scenarios.map((s) => {
+    const x = r.table[c.id][s.id]
+    return [s.id, `${x.answer.status} ${Math.round(x.rps.median)} req/s ${x.ratio.median.toFixed(2)}x, ${x.cpuUsPerReq.toFixed(1)} us/req, busy ${x.serverBusy.toFixed(2)}, errors ${x.errors}`]
+  }))])))
+}
+
+module.exports = { run, CONTENDERS, MODES, CONNECTIONS, PIPELINING }

@@ -1,0 +1,83 @@
+'use strict'
+
+// Builds the three fastify contenders on one route set: plain fastify, fastify +
+// fastify-allowed-methods (from ../dist, built by `npm run build`), fastify + fastify-allow 2.
+
+const path = require('node:path')
+const Fastify = require('fastify')
+const { routeSet, payload } = require('./routes')
+
+const VARIANTS = ['plain', 'allowed-methods', 'fastify-allow']
+
+/**
+ * Where the built plugin is loaded from: ../dist, or the snapshot run.js takes of it at start
+ * (BENCH_PLUGIN_DIR), so that every process of one run uses the same build even if dist/ is
+ * rebuilt meanwhile.
+ */
+function pluginDir () {
+  return process.env.BENCH_PLUGIN_DIR || path.join(__dirname, '..', '..', 'dist')
+}
+
+function loadPlugin (variant) {
+  if (variant === 'allowed-methods') return require(path.join(pluginDir(), 'index.js'))
+  if (variant === 'fastify-allow') return require('fastify-allow').default
+  return null
+}
+
+function handler (request, reply) {
+  reply.send(payload(request.params.id))
+}
+
+/**
+ * @param {object} opts
+ * @param {'plain'|'allowed-methods'|'fastify-allow'} opts.variant
+ * @param {Array<[string, string]>} [opts.routes] defaults to the standard 1,007-route set
+ * @param {object} [opts.fastifyOptions] extra fastify() options (bodyLimit...)
+ * @param {(app: import('fastify').FastifyInstance) => void} [opts.instrument] hooks added before routes
+ */
+async function buildFastify ({ variant, routes = routeSet(), fastifyOptions = {}, instrument } = {}) {
+  if (!VARIANTS.includes(variant)) throw new Error(`unknown fastify variant ${variant}`)
+  const app = Fastify({ logger: false, ...fastifyOptions })
+  const plugin = loadPlugin(variant)
+  if (plugin !== null) await app.register(plugin)
+  if (instrument) instrument(app)
+  for (const [method, url] of routes) app.route({ method, url, handler })
+  return app
+}
+
+module.exports = { buildFastify, loadPlugin, pluginDir, VARIANTS }
+
+/**
+ * `create(options)` for a fastify server child. Options: `fillers` (route count), `bodyLimit`, and
+ * `instrument` (count preParsing runs and octet-stream bodies parsed, for the big-body check).
+ */
+function fastifyServer (variant) {
+  const { listenFastify } = require('./child')
+  return async function create (options = {}) {
+    const counters = { preParsing: 0, parsedBodies: 0, parsedBytes: 0, responses: [] }
+    const fastifyOptions = options.bodyLimit ? { bodyLimit: options.bodyLimit } : {}
+    const instrument = options.instrument
+      ? (app) => {
+          app.addHook('preParsing', (request, reply, payload, done) => {
+            counters.preParsing++
+            done(null, payload)
+          })
+          app.addContentTypeParser('application/octet-stream', { parseAs: 'buffer' }, (request, body, done) => {
+            counters.parsedBodies++
+            counters.parsedBytes += body.length
+            done(null, body)
+          })
+          app.addHook('onResponse', (request, reply, done) => {
+            counters.responses.push({ status: reply.statusCode, socketBytesRead: request.raw.socket.bytesRead })
+            done()
+          })
+        }
+      : undefined
+    const app = await buildFastify({ variant, routes: routeSet(options.fillers), fastifyOptions, instrument })
+    const server = await listenFastify(app)
+    server.stats = () => counters
+    return server
+  }
+}
+
+module.exports.fastifyServer = fastifyServer

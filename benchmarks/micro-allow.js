@@ -1,0 +1,92 @@
+'use strict'
+
+// Micro-benchmark of the Allow computation: fastify.allowedMethods(url) on apps of 10, 1,000 and
+// 10,000 routes. The three apps live in one process and are timed in alternation, batch by batch,
+// so that each 10,000-route batch is compared with a 10-route batch measured moments apart: on a
+// shared machine whose speed drifts, per-round ratios are far steadier than separate runs. The
+// whole thing is repeated in several fresh processes.
+
+const path = require('node:path')
+const { buildFastify } = require('./lib/fastify-app')
+const { routeSetOfSize } = require('./lib/routes')
+const { runChild } = require('./lib/spawn')
+const { sendResult, runStandalone } = require('./lib/child')
+const { median, min, max } = require('./lib/stats')
+
+const SIZES = [10, 1000, 10000]
+const URLS = {
+  api405: { url: '/users/42', expect: 'GET, HEAD, PUT, DELETE, OPTIONS', target: true },
+  filler405: { url: '/filler/r1/42', expect: 'GET, HEAD, OPTIONS', target: true },
+  unknown404: { url: '/nothing/here/42', expect: '', target: false }
+}
+const NAMES = Object.keys(URLS)
+
+function timeBatch (app, url, batchSize) {
+  let sink = 0
+  const c0 = process.cpuUsage()
+  const t0 = process.hrtime.bigint()
+  for (let i = 0; i < batchSize; i++) sink += app.allowedMethods(url).length
+  const wall = Number(process.hrtime.bigint() - t0)
+  const c = process.cpuUsage(c0)
+  return { cpuNs: ((c.user + c.system) * 1000) / batchSize, wallNs: wall / batchSize, sink }
+}
+
+async function measure (rounds, batchSize) {
+  const apps = {}
+  for (const size of SIZES) {
+    apps[size] = await buildFastify({ variant: 'allowed-methods', routes: routeSetOfSize(size) })
+    await apps[size].ready()
+    for (const name of NAMES) {
+      const got = apps[size].allowedMethods(URLS[name].url).join(', ')
+      if (got !== URLS[name].expect) throw new Error(`${size} routes: allowedMethods(${URLS[name].url}) is "${got}", expected "${URLS[name].expect}"`)
+    }
+  }
+  for (const size of SIZES) for (const name of NAMES) timeBatch(apps[size], URLS[name].url, batchSize * 3) // warm-up
+  const samples = {}
+  for (const size of SIZES) for (const name of NAMES) samples[`${size} ${name}`] = []
+  for (let r = 0; r < rounds; r++) {
+    const order = r % 2 === 0 ? SIZES : SIZES.slice().reverse()
+    for (const name of NAMES) {
+      for (const size of order) samples[`${size} ${name}`].push(timeBatch(apps[size], URLS[name].url, batchSize))
+    }
+  }
+  for (const size of SIZES) await apps[size].close()
+  return samples
+}
+
+/** @returns {Promise<object>} ns per call per size and URL, and the 10k/10 ratios */
+async function run ({ full }) {
+  const reps = full ? 5 : 3
+  const rounds = full ? 40 : 20
+  const batchSize = 10000
+  const all = []
+  for (let rep = 0; rep < reps; rep++) {
+    all.push(await runChild(__filename, { args: ['--child', String(rounds), String(batchSize)] }))
+  }
+  const result = { reps, rounds, batchSize, urls: URLS, sizes: {}, ratios: {} }
+  for (const size of SIZES) {
+    result.sizes[size] = {}
+    for (const name of NAMES) {
+      const cpu = all.flatMap((s) => s[`${size} ${name}`].map((b) => b.cpuNs))
+      result.sizes[size][name] = { cpuNs: median(cpu), minCpuNs: min(cpu), maxCpuNs: max(cpu) }
+    }
+  }
+  for (const name of NAMES) {
+    // ratio of batches measured next to each other, round by round
+    const ratios = all.flatMap((s) => s[`10000 ${name}`].map((b, i) => b.cpuNs / s[`10 ${name}`][i].cpuNs))
+    result.ratios[name] = { median: median(ratios), min: min(ratios), max: max(ratios) }
+  }
+  result.ratio10kVs10 = Math.max(...NAMES.filter((n) => URLS[n].target).map((n) => result.ratios[n].median))
+  return result
+}
+
+if (require.main === module) {
+  if (process.argv[2] === '--child') {
+    const [rounds, batchSize] = process.argv.slice(3).map(Number)
+    sendResult(measure(rounds, batchSize))
+  } else {
+    runStandalone(run, (r) => ({ sizes: r.sizes, ratios: r.ratios, ratio10kVs10: r.ratio10kVs10 }))
+  }
+}
+
+module.exports = { run, SIZES, URLS, script: path.basename(__filename) }

@@ -1,0 +1,257 @@
+'use strict'
+
+// `npm run bench` (quick mode) / `npm run bench -- --full`: runs every benchmark of this folder,
+// prints a markdown report and writes it to benchmarks/results.md.
+// Options: --full, --only=http,hook,micro,startup,memory,body (a partial run does not write
+// results.md unless --out is given), --out=<file>.
+
+const fs = require('node:fs')
+const os = require('node:os')
+const path = require('node:path')
+const { execFileSync } = require('node:child_process')
+const { snapshotPlugin } = require('./lib/plugin-snapshot')
+const { detectPinning } = require('./lib/spawn')
+const { kilo, ratio, mb } = require('./lib/stats')
+
+const SECTIONS = ['http', 'hook', 'micro', 'startup', 'memory', 'body']
+const ROOT = path.join(__dirname, '..')
+
+function parseArgs (argv) {
+  const args = { full: false, only: SECTIONS, out: null }
+  for (const a of argv) {
+    if (a === '--full') args.full = true
+    else if (a.startsWith('--only=')) args.only = a.slice(7).split(',').filter(Boolean)
+    else if (a.startsWith('--out=')) args.out = a.slice(6)
+    else if (a === '--help' || a === '-h') {
+      console.log('usage: node benchmarks/run.js [--full] [--only=' + SECTIONS.join(',') + '] [--out=file]')
+      process.exit(0)
+    } else throw new Error(`unknown argument ${a}`)
+  }
+  for (const s of args.only) if (!SECTIONS.includes(s)) throw new Error(`unknown section ${s}; sections: ${SECTIONS.join(', ')}`)
+  if (args.out === null && args.only.length === SECTIONS.length) args.out = path.join(__dirname, 'results.md')
+  return args
+}
+
+function version (name) {
+  try {
+    return JSON.parse(fs.readFileSync(path.join(ROOT, 'node_modules', name, 'package.json'), 'utf8')).version
+  } catch {
+    return 'not installed'
+  }
+}
+
+function gitDescribe () {
+  try {
+    const head = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT, encoding: 'utf8' }).trim()
+    const dirty = execFileSync('git', ['status', '--porcelain', '--', 'lib'], { cwd: ROOT, encoding: 'utf8' }).trim() !== ''
+    return dirty ? `${head} + uncommitted lib/ changes` : head
+  } catch {
+    return 'unknown'
+  }
+}
+
+function loadavg () {
+  return os.loadavg().map((n) => n.toFixed(2)).join(' / ')
+}
+
+function environment (args) {
+  const cpus = os.cpus()
+  const pin = detectPinning()
+  return {
+    date: new Date().toISOString(),
+    mode: args.full ? 'full' : 'quick',
+    node: process.version,
+    plugin: `${JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')).version} (git ${gitDescribe()})`,
+    versions: ['fastify', 'fastify-allow', 'koa', '@koa/router', 'restify', 'autocannon', 'find-my-way'].map((n) => `${n} ${version(n)}`).join(', '),
+    cpu: `${cpus[0] ? cpus[0].model : 'unknown'}, ${cpus.length} cores (os.availableParallelism ${os.availableParallelism()}), ${Math.round(os.totalmem() / 2 ** 30)} GiB, ${os.platform()} ${os.release()}`,
+    pinning: pin.used ? `yes (${pin.reason})` : `no (${pin.reason})`
+  }
+}
+
+// ---- verdicts ----
+
+function verdict (ok) {
+  return ok ? 'PASS' : 'MISS'
+}
+
+function targets (r) {
+  const rows = []
+  if (r.http) {
+    const t = r.http.table
+    const ours = t['fastify-allowed-methods']
+    const pair = r.http.pairs
+    rows.push(['matched GET with fastify-allowed-methods >= 0.99x plain fastify', `${ratio(ours.matched.ratio.median)} (rounds ${ratio(ours.matched.ratio.min)}-${ratio(ours.matched.ratio.max)}; server CPU per request ${ratio(ours.matched.cpuRatio)})`, verdict(ours.matched.ratio.median >= 0.99)])
+    rows.push(["our 405 >= 1.0x plain fastify's own 404 for the same request", `${ratio(ours.wrong.ratio.median)} (rounds ${ratio(ours.wrong.ratio.min)}-${ratio(ours.wrong.ratio.max)}; CPU ${ratio(ours.wrong.cpuRatio)})`, verdict(ours.wrong.ratio.median >= 1.0)])
+    rows.push(['our 405 >= 0.85x node:http hard-coded 405', `${ratio(pair.vsNodeHttp.median)} (rounds ${ratio(pair.vsNodeHttp.min)}-${ratio(pair.vsNodeHttp.max)})`, verdict(pair.vsNodeHttp.median >= 0.85)])
+    rows.push(['405 path >= 6x fastify-allow', `${ratio(pair.vsFastifyAllowWrong.median)} (rounds ${ratio(pair.vsFastifyAllowWrong.min)}-${ratio(pair.vsFastifyAllowWrong.max)})`, verdict(pair.vsFastifyAllowWrong.median >= 6)])
+    rows.push(['unknown-path 404 >= 15x fastify-allow', `${ratio(pair.vsFastifyAllowUnknown.median)} (rounds ${ratio(pair.vsFastifyAllowUnknown.min)}-${ratio(pair.vsFastifyAllowUnknown.max)})`, verdict(pair.vsFastifyAllowUnknown.median >= 15)])
+    const ahead = pair.aheadOf
+    rows.push(['ahead of restify and koa (every scenario)', `lowest ratio: ${ratio(ahead.restify)} vs restify, ${ratio(ahead.koa)} vs koa`, verdict(ahead.restify > 1 && ahead.koa > 1)])
+  }
+  if (r.micro) {
+    const m = r.micro
+    rows.push(['Allow computation: 10,000 vs 10 routes within 1.5x', `${ratio(m.ratio10kVs10)} (worst of the two 405 URLs, median of per-round ratios)`, verdict(m.ratio10kVs10 <= 1.5)])
+  }
+  if (r.startup) {
+    const s = r.startup
+    rows.push(['startup (fastify() to ready()) with 10,000 routes <= 1.1x plain fastify', `${ratio(s.ratios.cpu)} CPU time (wall ${ratio(s.ratios.wall)})`, verdict(s.ratios.cpu <= 1.1)])
+    rows.push(['heap after GC with 10,000 routes <= 1.1x plain fastify', `${ratio(s.ratios.heap)} (heap held by the routes alone: ${ratio(s.ratios.heapRoutes)})`, verdict(s.ratios.heap <= 1.1)])
+  }
+  if (r.memory) {
+    const c = r.memory.results.find((x) => x.target)
+    const ok = c.growth < 5 * 1048576 && c.errors === 0
+    rows.push([`heap after GC grows < 5 MB under ${r.memory.amount.toLocaleString('en-US')} random unknown URLs${r.memory.amount < 1e6 ? ' (quick mode: fewer than 1,000,000)' : ''}`, `${mb(c.growth)} after ${c.requests.toLocaleString('en-US')} requests`, verdict(ok)])
+  }
+  if (r.body) {
+    const c = r.body.results.find((x) => x.target)
+    const ok = c.status === 405 && c.answeredDuring === 'trickle' && c.bodyBytesSentAtFirstByte < r.body.body && c.bodiesParsed === 0 && c.preParsingRuns === 0
+    rows.push(['405 for a POST with a 50 MB body answers before the body is sent, body not read', `${c.status} after ${c.ttfbMs.toFixed(1)} ms, ${c.bodyBytesSentAtFirstByte.toLocaleString('en-US')} of ${r.body.body.toLocaleString('en-US')} body bytes sent; body parsed ${c.bodiesParsed} times`, verdict(ok)])
+  }
+  return rows
+}
+
+// ---- markdown ----
+
+function table (header, rows) {
+  return [`| ${header.join(' | ')} |`, `|${header.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n')
+}
+
+function answerLabel (a) {
+  return a.status === 405 || a.allow ? `${a.status}, Allow: ${a.allow ?? 'none'}` : String(a.status)
+}
+
+function httpSection (h) {
+  const { table: t, contenders, scenarios, mode } = h
+  const out = []
+  out.push(`## HTTP throughput\n\nreq/s, median of ${mode.rounds} rounds (min-max), and the median of the per-round ratio to plain fastify. ` +
+    `autocannon, ${h.connections} connections, pipelining ${h.pipelining}, ${mode.duration} s per sample after a ${mode.warmup} s warm-up per scenario and contender. ` +
+    'Same 1,007 routes everywhere. The status each contender answered is under the number.')
+  out.push(table(['contender', ...scenarios.map((s) => `${s.title}<br>\`${s.method} ${s.path}\``)], contenders.map((c) => [c.title, ...scenarios.map((s) => {
+    const x = t[c.id][s.id]
+    const err = x.errors > 0 ? ` **${x.errors} errors**` : ''
+    return `${kilo(x.rps.median)} (${kilo(x.rps.min)}-${kilo(x.rps.max)}) **${ratio(x.ratio.median)}**<br>${answerLabel(x.answer)}${err}`
+  })])))
+  out.push('\nServer CPU time per request (µs, median; lower is better), ratio = plain fastify / contender, and the share of a CPU the server process got while loaded (1.00 = saturated; below that it waited for the load generator or for other processes):')
+  out.push(table(['contender', ...scenarios.map((s) => s.title)], contenders.map((c) => [c.title, ...scenarios.map((s) => {
+    const x = t[c.id][s.id]
+    return `${x.cpuUsPerReq.toFixed(1)} µs ${ratio(x.cpuRatio)}, busy ${x.serverBusy.toFixed(2)}`
+  })])))
+  return out.join('\n\n')
+}
+
+function hookSection (k) {
+  return '## Matched-route overhead, in-process\n\n`app.inject()` of `GET /users/42`, plain fastify vs fastify + fastify-allowed-methods in one process, ' +
+    `${k.rounds} alternating batches of ${k.batchSize} x ${k.reps} processes, process CPU time per request. No kernel, no HTTP parser: the relative cost is an upper bound of what a server sees.\n\n` +
+    table(['plain fastify', 'with fastify-allowed-methods', 'difference per request', 'throughput ratio (per round)'], [[
+      `${(k.plainNs / 1000).toFixed(2)} µs`, `${(k.oursNs / 1000).toFixed(2)} µs`, `${k.overheadNs.toFixed(0)} ns`, `${ratio(k.ratio.median)} (${ratio(k.ratio.min)}-${ratio(k.ratio.max)})`
+    ]])
+}
+
+function microSection (m) {
+  const names = Object.keys(m.urls)
+  return `## Allow computation (\`fastify.allowedMethods(url)\`)\n\nns per call (process CPU time), median over ${m.rounds} rounds x ${m.reps} processes of ${m.batchSize}-call batches, all three apps in one process and timed in alternation.\n\n` +
+    table(['routes', ...names.map((n) => `\`${m.urls[n].url}\` (${m.urls[n].expect || 'no methods: 404'})`)], Object.keys(m.sizes).map((size) => [Number(size).toLocaleString('en-US'), ...names.map((n) => {
+      const x = m.sizes[size][n]
+      return `${x.cpuNs.toFixed(0)} ns (${x.minCpuNs.toFixed(0)}-${x.maxCpuNs.toFixed(0)})`
+    })]).concat([['10,000 / 10', ...names.map((n) => `${ratio(m.ratios[n].median)} (${ratio(m.ratios[n].min)}-${ratio(m.ratios[n].max)})`)]]))
+}
+
+function startupSection (s) {
+  const row = (name, v) => [name, `${v.cpuMs.median.toFixed(0)} ms (${v.cpuMs.min.toFixed(0)}-${v.cpuMs.max.toFixed(0)})`, `${v.wallMs.median.toFixed(0)} ms (${v.wallMs.min.toFixed(0)}-${v.wallMs.max.toFixed(0)})`, mb(v.heapAfter.median), mb(v.heapRoutes.median)]
+  return `## Startup and heap with ${s.routes.toLocaleString('en-US')} routes\n\nfastify() + register + routes + ready(), fresh process per run (--expose-gc), ${s.reps} runs each, alternating; medians (min-max). Heap after GC once ready; "held by the app" is that minus the heap before building it.\n\n` +
+    table(['', 'CPU time', 'wall time', 'heap after GC', 'heap held by the app'], [row('plain fastify', s.variants.plain), row('fastify + fastify-allowed-methods', s.variants['allowed-methods']),
+      ['ratio', ratio(s.ratios.cpu), ratio(s.ratios.wall), ratio(s.ratios.heap), ratio(s.ratios.heapRoutes)]])
+}
+
+function memorySection (m) {
+  return `## Heap under ${m.amount.toLocaleString('en-US')} requests to never-repeating URLs\n\nServer process with --expose-gc; heap after GC read after a 20,000-request warm-up of the same traffic, then after the run. autocannon over TCP, 10 connections, pipelining 10.\n\n` +
+    table(['case', 'requests', 'statuses', 'heap before', 'heap after', 'growth'], m.results.map((c) => [c.title, c.requests.toLocaleString('en-US'), Object.entries(c.statuses).map(([k, v]) => `${k}: ${v}`).join(', ') + (c.errors ? ` (**${c.errors} errors**)` : ''), mb(c.heapBefore), mb(c.heapAfter), mb(c.growth)]))
+}
+
+function bodySection (b) {
+  return `## POST with a ${mb(b.body)} body to a GET/PUT/DELETE URL\n\nRaw socket: request head, then the body trickled (${b.chunk / 1024} KB every ${b.intervalMs} ms); if nothing came back within ${b.patienceMs} ms, the rest of the body at full speed. bodyLimit ${mb(b.bodyLimit)} and an application/octet-stream parser on every server (an app that accepts uploads). Time to first byte from the end of the request head.\n\n` +
+    table(['server', 'answer', 'time to first byte', 'body bytes sent by then', 'preParsing runs', 'bodies parsed', 'socket bytes read when it answered'], b.results.map((c) => [c.title, `${c.status}${c.allow ? `, Allow: ${c.allow}` : ''}`, `${c.ttfbMs.toFixed(1)} ms`, `${c.bodyBytesSentAtFirstByte.toLocaleString('en-US')}${c.answeredDuring === 'trickle' ? '' : ' (whole body)'}`, String(c.preParsingRuns), String(c.bodiesParsed), c.socketBytesReadAtResponse === null ? 'n/a' : c.socketBytesReadAtResponse.toLocaleString('en-US')]))
+}
+
+function report (env, r, loads) {
+  const out = []
+  out.push(`# fastify-allowed-methods benchmark results\n\nGenerated by \`npm run bench${env.mode === 'full' ? ' -- --full' : ''}\` (${env.mode} mode). See benchmarks/README.md for the method.`)
+  out.push(table(['', ''], [
+    ['date', env.date], ['mode', env.mode], ['Node', env.node], ['fastify-allowed-methods', env.plugin], ['packages', env.versions],
+    ['machine', env.cpu], ['CPU pinning', env.pinning], ['load average (1/5/15 min) per section', loads.map(([s, before, after]) => `${s}: ${before} -> ${after}`).join('<br>')]
+  ]))
+  out.push('## Targets\n\n' + table(['target', 'measured', 'verdict'], targets(r)))
+  if (r.http) out.push(httpSection(r.http))
+  if (r.hook) out.push(hookSection(r.hook))
+  if (r.micro) out.push(microSection(r.micro))
+  if (r.startup) out.push(startupSection(r.startup))
+  if (r.memory) out.push(memorySection(r.memory))
+  if (r.body) out.push(bodySection(r.body))
+  return out.join('\n\n') + '\n'
+}
+
+// ---- ratios between contenders, per round ----
+
+function pairStats (table, a, b, scenario) {
+  const x = table[a][scenario].samples
+  const y = table[b][scenario].samples
+  const { median, min, max } = require('./lib/stats')
+  const ratios = x.map((v, i) => v / y[i])
+  return { median: median(ratios), min: min(ratios), max: max(ratios) }
+}
+
+function addPairs (http) {
+  const t = http.table
+  const ours = 'fastify-allowed-methods'
+  const aheadOf = {}
+  for (const other of ['restify', 'koa']) {
+    aheadOf[other] = Math.min(...http.scenarios.map((s) => pairStats(t, ours, other, s.id).median))
+  }
+  http.pairs = {
+    vsNodeHttp: pairStats(t, ours, 'node-http', 'wrong'),
+    vsFastifyAllowWrong: pairStats(t, ours, 'fastify-allow', 'wrong'),
+    vsFastifyAllowUnknown: pairStats(t, ours, 'fastify-allow', 'unknown'),
+    aheadOf
+  }
+  return http
+}
+
+async function main () {
+  const args = parseArgs(process.argv.slice(2))
+  snapshotPlugin()
+  const env = environment(args)
+  const log = (...m) => console.error(...m)
+  log(`fastify-allowed-methods benchmarks, ${env.mode} mode; CPU pinning: ${env.pinning}`)
+  if (os.loadavg()[0] > 1) log(`note: load average ${loadavg()} on ${os.cpus().length} CPUs: other processes are running, numbers will be noisier`)
+  const r = {}
+  const loads = []
+  const runners = {
+    http: () => require('./http-throughput').run({ full: args.full, log }).then(addPairs),
+    hook: () => require('./micro-hook').run({ full: args.full }),
+    micro: () => require('./micro-allow').run({ full: args.full }),
+    startup: () => require('./startup-heap').run({ full: args.full }),
+    memory: () => require('./memory-random-urls').run({ full: args.full }),
+    body: () => require('./big-body').run()
+  }
+  for (const section of SECTIONS) {
+    if (!args.only.includes(section)) continue
+    const before = loadavg()
+    const t0 = Date.now()
+    log(`[${section}] running...`)
+    r[section] = await runners[section]()
+    loads.push([section, before, loadavg()])
+    log(`[${section}] done in ${((Date.now() - t0) / 1000).toFixed(0)} s`)
+  }
+  const md = report(env, r, loads)
+  console.log(md)
+  if (args.out) {
+    fs.writeFileSync(args.out, md)
+    fs.writeFileSync(args.out.replace(/\.md$/, '') + '.json', JSON.stringify({ env, loads, results: r }, null, 1) + '\n')
+    log(`written to ${path.relative(process.cwd(), args.out)}`)
+  }
+}
+
+main().catch((err) => {
+  console.error(err)
+  process.exit(1)
+})

@@ -1,0 +1,8 @@
+'use strict'
+
+const { runServer } = require('../lib/child')
+const { fastifyServer } = require('../lib/fastify-app')
+
+const create = fastifyServer('allowed-methods')
+module.exports = { create }
+if (require.main === module) runServer(create)
