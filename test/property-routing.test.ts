@@ -327,7 +327,7 @@ const OPTION_SETS: OptionSet[] = [
   { name: 'defaults, autoOptions false, exposeHeadRoutes false', options: {}, seed: 6, autoOptions: false, exposeHeadRoutes: false }
 ]
 
-const URLS_PER_SET = Number(process.env.PROPERTY_URLS ?? 1200)
+const URLS_PER_SET = Number(process.env.PROPERTY_URLS ?? 800)
 
 for (const set of OPTION_SETS) {
   const { name, options, seed } = set
@@ -373,10 +373,11 @@ for (const set of OPTION_SETS) {
 
     t.same(failures.slice(0, 30), [], `${stats.urls} URLs x ${METHODS.length} methods: ${JSON.stringify(stats)}, ${failures.length} wrong`)
     // the generator must actually reach every kind of answer, or the property proves little
-    t.ok(stats.served > 200, 'many requests were served by routes')
-    t.ok(stats.notAllowed > 200, 'many requests got 405')
-    if (autoOptions) t.ok(stats.options > 20, 'many requests got 204 to OPTIONS')
-    t.ok(stats.notFound > 200, 'many requests got 404')
-    t.ok(stats.rejected > 20, 'many requests were rejected by fastify itself (400/414)')
+    const n = cases.length
+    t.ok(stats.served > n / 6, 'many requests were served by routes')
+    t.ok(stats.notAllowed > n / 4, 'many requests got 405')
+    if (autoOptions) t.ok(stats.options > n / 40, 'many requests got 204 to OPTIONS')
+    t.ok(stats.notFound > n / 4, 'many requests got 404')
+    t.ok(stats.rejected > n / 40, 'many requests were rejected by fastify itself (400/414)')
   })
 }
