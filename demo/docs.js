@@ -23,7 +23,7 @@ async function registerDocs (app) {
         version: '1.0.0',
         license: { name: 'MIT', url: 'https://opensource.org/licenses/MIT' }
       },
-      servers: [{ url: 'http://127.0.0.1:3000', description: 'npm run demo' }],
+      servers: [{ url: '/', description: 'this server' }],
       security: []
     }
   })

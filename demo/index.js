@@ -15,9 +15,9 @@ async function buildApp () {
 
   const item = {
     type: 'object',
-    properties: { id: { type: 'integer', example: 1 }, name: { type: 'string', example: 'teapot' } }
+    properties: { id: { type: 'integer', examples: [1] }, name: { type: 'string', examples: ['teapot'] } }
   }
-  const id = { type: 'object', properties: { id: { type: 'integer', example: 1 } }, required: ['id'] }
+  const id = { type: 'object', properties: { id: { type: 'integer', examples: [1] } }, required: ['id'] }
   app.get('/items', { schema: { summary: 'List items', response: { 200: { type: 'array', items: item } } } }, async () => [{ id: 1, name: 'teapot' }])
   app.post('/items', { schema: { summary: 'Create an item', body: item, response: { 201: item } } }, async (request, reply) => reply.code(201).send(request.body))
   app.get('/items/:id', { schema: { summary: 'Read an item', params: id, response: { 200: item } } }, async (request) => ({ id: request.params.id, name: 'teapot' }))

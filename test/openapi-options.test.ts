@@ -276,7 +276,7 @@ test('Swagger 2.0: our operations say they produce problem+json; parameters are 
   const op = (app.swagger() as Json).paths['/users/{id}'].options
   t.same(op.produces, ['application/problem+json'])
   t.same(op.parameters, [{ type: 'string', required: true, in: 'path', name: 'id' }])
-  t.same(op.responses['204'].headers.Allow, { type: 'string', enum: ['GET, HEAD, DELETE, OPTIONS'], description: 'Exactly the methods of this path.' })
+  t.same(op.responses['204'].headers.Allow, { type: 'string', enum: ['GET, HEAD, DELETE, OPTIONS'], description: 'Exactly the methods of this path: `GET, HEAD, DELETE, OPTIONS`.' })
 })
 
 test('path parameters nobody declares are declared by our operation, as strings', async (t) => {

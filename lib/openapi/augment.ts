@@ -63,9 +63,10 @@ function pathParameters (key: string, item: Json, kind: DocumentKind): Json[] {
 
 function optionsOperation (plan: Plan, kind: DocumentKind, refs: ResponseRefs, taken: Set<string>): Json {
   const value = plan.allow.join(', ')
+  const description = `Exactly the methods of this path: \`${value}\`.`
   const header = kind === 'swagger2'
-    ? { type: 'string', enum: [value], description: 'Exactly the methods of this path.' }
-    : { description: 'Exactly the methods of this path.', schema: { type: 'string', enum: [value] } }
+    ? { type: 'string', enum: [value], description }
+    : { description, schema: { type: 'string', enum: [value] } }
   const responses: Json = {
     204: { description: 'No Content: `Allow` lists the methods this path supports.', headers: { Allow: header } },
     ...refs
