@@ -62,7 +62,7 @@ async function main () {
   const rows = [['request', 'status', 'Allow', 'body', 'why']]
   for (const [method, path, why, headers, body] of requests) {
     const res = await send(actual, method, path, headers, body)
-    const shown = res.body.length > 90 ? res.body.slice(0, 87) + '...' : res.body
+    const shown = res.body.length > 160 ? res.body.slice(0, 157) + '...' : res.body
     rows.push([`${method} ${path}`, String(res.status), res.allow ?? '', shown || '(empty)', why])
   }
   const widths = rows[0].map((_, i) => Math.max(...rows.map(r => r[i].length)))

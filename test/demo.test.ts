@@ -1,0 +1,43 @@
+import { test } from 'tap'
+import { execFileSync } from 'node:child_process'
+import { join } from 'node:path'
+import { startDemo } from './helpers/demo'
+import { send } from './helpers/http'
+
+const ROOT = join(__dirname, '..')
+
+test('npm run demo -- --once prints the table of answers and exits', { timeout: 120_000 }, async (t) => {
+  await startDemo(t) // builds dist/ when needed, proves the long-running mode starts
+  const out = execFileSync(process.execPath, ['demo/index.js', '--once'], { cwd: ROOT, encoding: 'utf8', timeout: 60_000 })
+  const rows = new Map<string, string[]>()
+  for (const line of out.split('\n')) {
+    const cells = line.split('|').slice(1, -1).map(c => c.trim())
+    if (cells.length === 5) rows.set(cells[0], cells)
+  }
+  const expect: Array<[string, string, string]> = [
+    ['GET /items', '200', ''],
+    ['DELETE /items', '405', 'GET, HEAD, POST, OPTIONS'],
+    ['PATCH /items/1?dry=1', '405', 'GET, HEAD, PUT, OPTIONS'],
+    ['OPTIONS /items/1', '204', 'GET, HEAD, PUT, OPTIONS'],
+    ['HEAD /health', '200', ''],
+    ['POST /health', '405', 'GET, HEAD, OPTIONS'],
+    ['PURGE /items', '501', ''],
+    ['GET /nothing/here', '404', ''],
+    ['OPTIONS *', '204', 'GET, HEAD, POST, PUT, OPTIONS']
+  ]
+  for (const [request, status, allow] of expect) {
+    const row = rows.get(request)
+    t.ok(row, `row for ${request}`)
+    t.equal(row?.[1], status, `${request} status`)
+    t.equal(row?.[2], allow, `${request} Allow`)
+  }
+  t.match(rows.get('DELETE /items')?.[3], /"title":"Method Not Allowed","status":405/)
+  t.match(rows.get('PURGE /items')?.[3], /"title":"Not Implemented","status":501/)
+})
+
+test('without --once the demo keeps serving', { timeout: 60_000 }, async (t) => {
+  const base = await startDemo(t)
+  const res = await send(base, 'DELETE', '/items')
+  t.equal(res.status, 405)
+  t.equal(res.headers.allow, 'GET, HEAD, POST, OPTIONS')
+})
