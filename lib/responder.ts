@@ -82,9 +82,9 @@ export class Responder {
       return
     }
     const allow = this.resolver.allowed(url, this.resolver.derive(headers, request.raw))
-    if (allow === null) {
-      done()
-    } else if (allow.length === 0) {
+    if (allow === null || allow.length === 0) {
+      // null: a param too long for every route that would match; without cors fastify's OPTIONS
+      // lookup finds nothing there either, so this is the same 404
       reply.callNotFound()
     } else if (this.options.autoOptions) {
       this.sendOptions(reply, allow)

@@ -116,6 +116,23 @@ test('@fastify/cors with autoOptions: false: its OPTIONS catch-all is never list
   t.equal((await send(base, 'OPTIONS', '/nowhere')).status, 404)
   t.equal((await send(base, 'POST', '/nowhere')).status, 404)
   t.equal((await send(base, 'OPTIONS', '/items', { headers: PREFLIGHT })).status, 204, 'preflights still work')
+  t.equal((await send(base, 'OPTIONS', '*')).status, 404, 'OPTIONS * is not answered by the plugin')
+})
+
+test('@fastify/cors: a plain OPTIONS to a URL whose parameter is too long is 404, as without cors', async (t) => {
+  const answers: number[] = []
+  for (const other of [withCors, async () => {}]) {
+    const app = Fastify({ routerOptions: { maxParamLength: 5 } })
+    t.teardown(() => app.close())
+    await app.register(fastifyAllowedMethods)
+    await other(app)
+    app.get('/items/:id', async () => 'item')
+    const base = await listen(app)
+    t.equal((await send(base, 'GET', '/items/much-too-long')).status, 414, 'fastify rejects the GET itself')
+    t.equal((await send(base, 'OPTIONS', '/items/1')).headers.allow, 'GET, HEAD, OPTIONS')
+    answers.push((await send(base, 'OPTIONS', '/items/much-too-long')).status)
+  }
+  t.same(answers, [404, 404])
 })
 
 function staticRoot (t: Test): string {

@@ -106,6 +106,9 @@ function addRoutes (app: FastifyInstance): string[] {
   // same params, different patterns: find-my-way prefers the static segment
   r('GET', '/tw/:a/x/:b', 'tw-static')
   r('GET', '/tw/:a/:b/x', 'tw-param', hidden())
+  // same param count, different names: only the hidden one is in the shadow router
+  r('GET', '/r/:a(^\\d+$)', 'r-num')
+  r('GET', '/r/:b', 'r-any', hidden())
   r(['GET', 'HEAD'], '/ho', 'ho')
   r('OPTIONS', '/ho', 'ho-options', hidden())
   // prefixes
@@ -141,7 +144,7 @@ function addRoutes (app: FastifyInstance): string[] {
     '/slash', '/slash/', '/CaseX', '/casex', '/CASEX', '/everything', '/everything/',
     '/dav/{w}', '/dav', '/has-options', '/head-only', '/trace-me', '/search',
     '/host-only', '/versioned', '/secret', '/mixed', '/p/{id}', '/p/{w}', '/hw/{w}', '/hw/{path}',
-    '/hc', '/hv', '/hver', '/tw/{w}/x/x', '/tw/{w}/{w}/x', '/tw/{w}/x/{w}', '/ho',
+    '/hc', '/hv', '/hver', '/tw/{w}/x/x', '/tw/{w}/{w}/x', '/tw/{w}/x/{w}', '/ho', '/r/{id}', '/r/{w}',
     '/t/{w}', '/t/{w}/', '/t/{w}/docs/{id}', '/t/{w}/docs', '/api/deep/x',
     '/api', '/api/', '/api/users', '/api/users/{id}', '/api/deep', '/api/deep/', '/api/deep/x/{W}',
     '/v2', '/v2/', '/v2/thing', '/{w}', '/items/{id}/{w}', '/api/{w}'
