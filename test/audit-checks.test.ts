@@ -5,14 +5,14 @@ import { planAudit, unknownPath } from '../lib/audit/plan'
 import { sortMethods } from '../lib/methods'
 import type { Answer, CheckName, CheckResult } from '../lib/audit/types'
 
-type Partial = { status?: number, headers?: Record<string, string>, body?: string, error?: string }
-type Behaviour = (method: string, url: string) => Partial
+type Fake = { status?: number, headers?: Record<string, string>, body?: string, error?: string }
+type Behaviour = (method: string, url: string) => Fake
 
 const STANDARD = ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'OPTIONS', 'TRACE', 'PATCH', 'QUERY']
 
 /** A server that gets everything right, for the documented methods of each concrete URL. */
 function correct (served: Record<string, string[]>): Behaviour {
-  return (method, url) => {
+  return (method, url): Fake => {
     const methods = served[url]
     if (methods === undefined) return { status: 404 }
     if (!STANDARD.includes(method) && !methods.includes(method)) return { status: 501 }
@@ -24,7 +24,7 @@ function correct (served: Record<string, string[]>): Behaviour {
   }
 }
 
-function override (base: Behaviour, changes: Record<string, Partial>): Behaviour {
+function override (base: Behaviour, changes: Record<string, Fake>): Behaviour {
   return (method, url) => changes[`${method} ${url}`] ?? base(method, url)
 }
 
@@ -111,7 +111,7 @@ test('served: a 404 on a templated path passes when the document lists 404 or Al
 })
 
 test('not-allowed: every way a wrong method can be answered wrongly', async (t) => {
-  const cases: Array<[Partial, RegExp]> = [
+  const cases: Array<[Fake, RegExp]> = [
     [{ error: 'socket hang up' }, /^PUT \/items got no answer: socket hang up\.$/],
     [{ status: 404 }, /but the server answered 404 Not Found for a path that exists: a client cannot tell a wrong method from a wrong URL/],
     [{ status: 501 }, /answered 501, which says no resource supports PUT; for a standard method on a path that exists the answer is 405 with Allow/],
@@ -153,7 +153,7 @@ test('not-allowed and options: HEAD and OPTIONS may be listed only where they ar
 })
 
 test('options: status, Allow, agreement with the document and with the 405 answers', async (t) => {
-  const cases: Array<[Partial, RegExp]> = [
+  const cases: Array<[Fake, RegExp]> = [
     [{ error: 'timeout' }, /^OPTIONS \/items got no answer: timeout\.$/],
     [{ status: 404 }, /^OPTIONS \/items answered 404: OPTIONS should tell a client which methods \/items supports/],
     [{ status: 405, headers: { allow: 'GET, HEAD, POST' } }, /answered 405: OPTIONS should tell/],
@@ -193,7 +193,7 @@ test('options: an OPTIONS operation in the document, with or without the Allow i
 })
 
 test('head: same status, same headers, no body', async (t) => {
-  const head = (changes: Record<string, Partial>): CheckResult => only(run(items, override(itemsServer, changes)), 'HEAD', 'head')
+  const head = (changes: Record<string, Fake>): CheckResult => only(run(items, override(itemsServer, changes)), 'HEAD', 'head')
   const json = { 'content-type': 'application/json', 'content-length': '2' }
   t.match(head({ 'HEAD /items': { status: 404 } }), { verdict: 'fail', reason: /^HEAD \/items answered 404 where GET answered 200: HEAD must answer exactly like GET/ })
   t.match(head({ 'HEAD /items': { status: 200, headers: { 'content-length': '2' } } }), { reason: 'HEAD lacks the content-type header that GET sends (application/json).' })
@@ -233,7 +233,7 @@ test('problem: a problem+json body of a 405 or 501 must be a valid RFC 9457 obje
 })
 
 test('unknown-method: PURGE gets 501, or 405 with Allow', async (t) => {
-  const purge = (answer: Partial): CheckResult => only(run(items, override(itemsServer, { 'PURGE /items': answer })), 'PURGE', 'unknown-method')
+  const purge = (answer: Fake): CheckResult => only(run(items, override(itemsServer, { 'PURGE /items': answer })), 'PURGE', 'unknown-method')
   t.match(purge({ status: 405, headers: { allow: 'GET, POST' } }), { verdict: 'pass', reason: 'PURGE answered 405 with an Allow header.' })
   t.match(purge({ status: 405 }), { verdict: 'fail', reason: 'The 405 for PURGE has no Allow header: RFC 9110 section 15.5.6 requires one.' })
   t.match(purge({ status: 405, headers: { allow: '' } }), { verdict: 'fail' })
@@ -248,7 +248,7 @@ test('unknown-method: PURGE gets 501, or 405 with Allow', async (t) => {
 
 test('unknown-path: 404 without Allow, for GET, DELETE and OPTIONS', async (t) => {
   const path = '/fastify-allowed-methods-audit-404'
-  const unknown = (answer: Partial): CheckResult => only(run(items, override(itemsServer, { [`DELETE ${path}`]: answer })), 'DELETE', 'unknown-path')
+  const unknown = (answer: Fake): CheckResult => only(run(items, override(itemsServer, { [`DELETE ${path}`]: answer })), 'DELETE', 'unknown-path')
   t.match(unknown({ status: 404 }), { verdict: 'pass', path, url: path, expected: '404 without Allow', got: '404' })
   t.match(unknown({ status: 200 }), { verdict: 'fail', reason: `${path} is not in the document, but DELETE answered 200: a route (a catch-all?) serves it. Document it, or answer 404.` })
   t.match(unknown({ status: 405, headers: { allow: 'GET' } }), { verdict: 'fail', reason: `${path} is not in the document, but DELETE answered 405 instead of 404 Not Found.` })

@@ -124,7 +124,13 @@ export function httpTransport (base: URL, options: HttpOptions): Transport {
         const extra = Object.keys(options.headers).map(name => `${name}: ${options.headers[name]}\r\n`).join('')
         socket.write(`HEAD ${path} HTTP/1.1\r\nHost: ${base.host}\r\n${extra}Connection: close\r\n\r\n`)
       })
-      socket.on('data', (chunk: Buffer) => { chunks.push(chunk) })
+      let size = 0
+      socket.on('data', (chunk: Buffer) => {
+        chunks.push(chunk)
+        size += chunk.length
+        // a server streaming a body after HEAD: enough has been seen
+        if (size > 2 * BODY_LIMIT) settle(parseRawResponse(Buffer.concat(chunks)) ?? failure('the answer to HEAD has no end of headers'))
+      })
       socket.on('close', () => {
         settle(parseRawResponse(Buffer.concat(chunks)) ?? failure('the connection closed before a complete answer'))
       })

@@ -80,7 +80,7 @@ export interface InjectableApp {
     headers: Record<string, string | string[] | number | undefined>
     rawPayload: Buffer
   }>
-  swagger?: (opts?: { yaml?: boolean }) => unknown
+  swagger?: () => unknown
 }
 
 /** Options of `audit()`. Give `app` (in-process) or `baseUrl` (HTTP). */

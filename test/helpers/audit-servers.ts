@@ -80,15 +80,15 @@ function json (res: ServerResponse, status: number, body: unknown, headers: Reco
 }
 
 /**
- * A plain node:http server whose method handling is correct in every respect the audit checks:
- * 405 with the exact Allow and an RFC 9457 body, OPTIONS 204 with the same Allow, HEAD like GET,
- * 501 for unknown methods, 404 for unknown paths. `document` is served at `documentPath`.
- * Routes are keyed by a RegExp source over the full path.
+ * A plain node:http request handler whose method handling is correct in every respect the audit
+ * checks: 405 with the exact Allow and an RFC 9457 body, OPTIONS 204 with the same Allow, HEAD
+ * like GET, 501 for unknown methods, 404 for unknown paths. `document` is served at
+ * `documentPath`. Routes are keyed by a RegExp source over the full path.
  */
-export function buildCorrectNodeServer (routes: Record<string, Record<string, Handler>>, document: unknown, documentPath: string): Server {
+export function correctHandler (routes: Record<string, Record<string, Handler>>, document: unknown, documentPath: string): Handler {
   const table = Object.entries(routes).map(([pattern, methods]) => ({ re: new RegExp(`^${pattern}$`), methods }))
   const standard = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS', 'TRACE', 'QUERY'])
-  return createServer((req, res) => {
+  return (req, res) => {
     const method = req.method as string
     const path = (req.url as string).split('?')[0]
     if (method === 'GET' && path === documentPath) return json(res, 200, document)
@@ -99,7 +99,7 @@ export function buildCorrectNodeServer (routes: Record<string, Record<string, Ha
     if (route === undefined) return json(res, 404, { message: 'not found' })
     const handlers = { ...route.methods }
     if (handlers.GET !== undefined && handlers.HEAD === undefined) handlers.HEAD = handlers.GET
-    const allow = [...Object.keys(handlers), 'OPTIONS'].join(', ')
+    const allow = ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'OPTIONS'].filter(m => handlers[m] !== undefined || m === 'OPTIONS').join(', ')
     const handler = handlers[method]
     if (handler !== undefined) return handler(req, res)
     if (method === 'OPTIONS') {
@@ -107,7 +107,12 @@ export function buildCorrectNodeServer (routes: Record<string, Record<string, Ha
       return res.end()
     }
     json(res, 405, { type: 'about:blank', title: 'Method Not Allowed', status: 405, detail: `${method} is not allowed`, instance: path }, { allow }, 'application/problem+json')
-  })
+  }
+}
+
+/** A handler answering JSON with a status, for correctHandler's route tables. */
+export function reply (status: number, body: unknown = { ok: true }): Handler {
+  return (_req, res) => json(res, status, body)
 }
 
 /** The mistakes of buildFaultyNodeServer, by documented path. */
