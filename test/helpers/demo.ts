@@ -31,7 +31,9 @@ function ensureBuilt (): void {
 /** Starts `node demo/index.js` on a free port (as a user would), stopped at the end of `t`; returns its base URL. */
 export async function startDemo (t: Test, env: Record<string, string> = {}): Promise<string> {
   ensureBuilt()
-  const child = spawn(process.execPath, ['demo/index.js'], { cwd: ROOT, env: { ...process.env, ...env, PORT: '0' }, stdio: ['ignore', 'pipe', 'pipe'] })
+  // tap measures coverage in child processes too: not here, the demo runs dist/, not lib/
+  const childEnv = { ...process.env, ...env, PORT: '0', _TAPJS_PROCESSINFO_COVERAGE_: '0' }
+  const child = spawn(process.execPath, ['demo/index.js'], { cwd: ROOT, env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] })
   t.teardown(() => { child.kill() })
   let output = ''
   return await new Promise<string>((resolve, reject) => {
@@ -58,7 +60,7 @@ export function redoclyLint (file: string): { totals: { errors: number, warnings
   const cli = join(ROOT, 'node_modules', '@redocly', 'cli', 'bin', 'cli.js')
   let out: string
   try {
-    out = execFileSync(process.execPath, [cli, 'lint', file, '--format=json'], { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], env: { ...process.env, REDOCLY_TELEMETRY: 'off', REDOCLY_SUPPRESS_UPDATE_NOTICE: 'true' } })
+    out = execFileSync(process.execPath, [cli, 'lint', file, '--format=json'], { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], env: { ...process.env, REDOCLY_TELEMETRY: 'off', REDOCLY_SUPPRESS_UPDATE_NOTICE: 'true', _TAPJS_PROCESSINFO_COVERAGE_: '0' } })
   } catch (err) {
     out = (err as { stdout: string }).stdout // exit code 1 when there are errors: the report is still on stdout
   }
