@@ -1,0 +1,31 @@
+import { test } from 'tap'
+import Fastify from 'fastify'
+import fastifyAllowedMethods from '../lib/index'
+import { resolveOptions } from '../lib/options'
+
+const invalid: Array<[string, unknown, RegExp]> = [
+  ['openapiDecorator number', { openapiDecorator: 5 }, /option "openapiDecorator" must be the name of the @fastify\/swagger decorator \(a non-empty string\) or an array of names, got number 5/],
+  ['openapiDecorator empty', { openapiDecorator: '' }, /option "openapiDecorator" must be the name .*, got the string ""/],
+  ['openapiDecorator empty array', { openapiDecorator: [] }, /option "openapiDecorator" must be .*, got an array/],
+  ['openapiDecorator array with a number', { openapiDecorator: ['docs', 1] }, /option "openapiDecorator" must be .*, got an array/],
+  ['openapiStrict', { openapiStrict: 'yes' }, /option "openapiStrict" must be a boolean \(true or false\), got the string "yes"/]
+]
+
+for (const [name, opts, message] of invalid) {
+  test(`invalid option fails ready() with a coded error: ${name}`, async (t) => {
+    const app = Fastify()
+    t.teardown(() => app.close())
+    app.register(fastifyAllowedMethods, opts as never)
+    await t.rejects(async () => { await app.ready() }, { code: 'FST_ALLOWED_METHODS_INVALID_OPTION', message })
+  })
+}
+
+test('OpenAPI option defaults and forms', async (t) => {
+  const defaults = resolveOptions({})
+  t.same(defaults.openapiDecorators, ['swagger'])
+  t.equal(defaults.openapiStrict, false)
+  t.same(resolveOptions({ openapiDecorator: 'docs' }).openapiDecorators, ['docs'])
+  const both = resolveOptions({ openapiDecorator: ['a', 'b'], openapiStrict: true })
+  t.same([both.openapiDecorators, both.openapiStrict], [['a', 'b'], true])
+})
+})
