@@ -28,4 +28,3 @@ test('OpenAPI option defaults and forms', async (t) => {
   const both = resolveOptions({ openapiDecorator: ['a', 'b'], openapiStrict: true })
   t.same([both.openapiDecorators, both.openapiStrict], [['a', 'b'], true])
 })
-})
