@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify'
 import type { IncomingHttpHeaders } from 'node:http'
 import FindMyWay from 'find-my-way'
+import { FST_ALLOWED_METHODS_UNKNOWN_STRATEGY } from './errors'
 import type { MethodTable, SeenRoute } from './method-table'
 import { compareMethods, sortMethods } from './methods'
 
@@ -8,7 +9,7 @@ type Derived = Record<string, unknown> | undefined
 type Router = FindMyWay.Instance<FindMyWay.HTTPVersion.V1>
 /** What find-my-way records of each route it holds (`router.routes`, not in its typings). */
 type RouterEntry = { method: string, path: string, params: string[] }
-type Strategy = { deriveConstraint: (req: unknown, ctx?: unknown) => unknown }
+type Strategy = { name: string, deriveConstraint: (req: unknown, ctx?: unknown) => unknown }
 type RouterOptionName = 'ignoreTrailingSlash' | 'ignoreDuplicateSlashes' | 'caseSensitive' |
   'useSemicolonDelimiter' | 'maxParamLength' | 'allowUnsafeRegex' | 'constraints'
 
@@ -47,6 +48,8 @@ export class AllowResolver {
   private shadowRouter: Router | null = null
   private shadowFor = -1
   private strategies: Array<[string, Strategy]> = []
+  /** Strategies added with `fastify.addConstraintStrategy()` after the plugin (fastify has no getter). */
+  private readonly added = new Map<string, Strategy>()
   private derivesHost = false
   private derivesVersion = false
 
@@ -57,7 +60,34 @@ export class AllowResolver {
     for (const method of route.methods) this.hiddenMethods.add(method)
   }
 
+  /** Notes a strategy added with `fastify.addConstraintStrategy()`; the plugin wraps that method. */
+  addStrategy (strategy: Strategy): void {
+    this.added.set(strategy.name, strategy)
+  }
+
+  /** The custom constraint strategies: those of the router options, then those added since. */
+  private customStrategies (): Map<string, Strategy> {
+    const fromOptions = (routerOption(this.fastify, 'constraints') ?? {}) as Record<string, Strategy>
+    return new Map([...Object.entries(fromOptions), ...this.added])
+  }
+
+  /**
+   * Throws when `route` uses a constraint whose strategy fastify knows but this plugin cannot see
+   * (added with addConstraintStrategy() before the plugin): Allow would silently ignore it.
+   */
+  checkStrategies (route: SeenRoute): void {
+    if (route.constraints === undefined) return
+    const strategies = this.customStrategies()
+    for (const name of Object.keys(route.constraints)) {
+      if (name !== 'host' && name !== 'version' && !strategies.has(name) && this.fastify.hasConstraintStrategy(name)) {
+        throw new FST_ALLOWED_METHODS_UNKNOWN_STRATEGY(name)
+      }
+    }
+  }
+
   private newRouter (): Router {
+    // copies: find-my-way marks each strategy it is given, and initialConfig's are frozen
+    const constraints = Object.fromEntries([...this.customStrategies()].map(([name, s]) => [name, { ...s }]))
     return FindMyWay({
       ignoreTrailingSlash: routerOption(this.fastify, 'ignoreTrailingSlash') === true,
       ignoreDuplicateSlashes: routerOption(this.fastify, 'ignoreDuplicateSlashes') === true,
@@ -65,8 +95,8 @@ export class AllowResolver {
       useSemicolonDelimiter: routerOption(this.fastify, 'useSemicolonDelimiter') === true,
       maxParamLength: routerOption(this.fastify, 'maxParamLength') as number, // always in initialConfig
       allowUnsafeRegex: routerOption(this.fastify, 'allowUnsafeRegex') === true,
-      constraints: routerOption(this.fastify, 'constraints')
-    } as FindMyWay.Config<FindMyWay.HTTPVersion.V1>)
+      constraints
+    } as unknown as FindMyWay.Config<FindMyWay.HTTPVersion.V1>)
   }
 
   /** The shadow router, (re)built when routes were added since it was built; null without hidden routes. */
@@ -129,11 +159,9 @@ export class AllowResolver {
     const inUse = this.table.constraintsInUse
     this.derivesHost = inUse.has('host')
     this.derivesVersion = inUse.has('version')
-    const custom = (routerOption(this.fastify, 'constraints') ?? {}) as Record<string, Strategy>
-    this.strategies = Object.keys(custom)
+    this.strategies = [...this.customStrategies()]
       // an asynchronous strategy (deriveConstraint(req, ctx, done)) cannot be derived here
-      .filter(name => inUse.has(name) && name !== 'host' && name !== 'version' && custom[name].deriveConstraint.length < 3)
-      .map(name => [name, custom[name]])
+      .filter(([name, s]) => inUse.has(name) && name !== 'host' && name !== 'version' && s.deriveConstraint.length < 3)
   }
 
   /**

@@ -23,6 +23,15 @@ export const FST_ALLOWED_METHODS_REGISTERED_LATE = createError(
   500
 )
 
+/** A route uses a constraint strategy that was added with addConstraintStrategy() before the plugin. */
+export const FST_ALLOWED_METHODS_UNKNOWN_STRATEGY = createError(
+  'FST_ALLOWED_METHODS_UNKNOWN_STRATEGY',
+  'fastify-allowed-methods cannot derive the constraint "%s": its strategy was added with ' +
+  'fastify.addConstraintStrategy() before the plugin was registered. Register the plugin first, ' +
+  'or pass the strategy in `routerOptions.constraints`',
+  500
+)
+
 /** Sent to the app's error handler for a 405 when `useErrorHandler` is on. */
 export const FST_ALLOWED_METHODS_METHOD_NOT_ALLOWED = createError(
   'FST_ALLOWED_METHODS_METHOD_NOT_ALLOWED',

@@ -36,8 +36,16 @@ export const allowedMethodsPlugin: FastifyPluginCallback<FastifyAllowedMethodsOp
     if (route.method === 'OPTIONS') noteCatchAllOptions(route.url)
   }
 
+  // fastify cannot list its constraint strategies: note those added from now on, to derive them
+  const addConstraintStrategy = fastify.addConstraintStrategy
+  fastify.addConstraintStrategy = function (this: FastifyInstance, strategy) {
+    addConstraintStrategy.call(this, strategy)
+    resolver.addStrategy(strategy as unknown as Parameters<AllowResolver['addStrategy']>[0])
+  }
+
   fastify.addHook('onRoute', (route) => {
     const seen = table.add(route)
+    resolver.checkStrategies(seen)
     if (seen.hidden) resolver.addHidden(seen)
     if (seen.catchAll && seen.methods.includes('OPTIONS')) noteCatchAllOptions(seen.url)
   })
