@@ -1,6 +1,7 @@
 import { test } from 'tap'
 import Fastify from 'fastify'
-import { audit, requestPrefix } from '../lib/audit/index'
+import { audit } from '../lib/audit/index'
+import { requestPrefix } from '../lib/audit/plan'
 import type { AuditOptions } from '../lib/audit/index'
 
 const doc = { openapi: '3.1.0', info: { title: 'One', version: '1' }, paths: { '/one': { get: { responses: { 200: { description: 'ok' } } } } } }

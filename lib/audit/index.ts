@@ -5,7 +5,7 @@ import { FST_ALLOWED_METHODS_AUDIT_OPTION } from './errors'
 import { httpTransport } from './http'
 import type { HttpOptions } from './http'
 import { loadDocument } from './load'
-import { planAudit } from './plan'
+import { planAudit, requestPrefix } from './plan'
 import { injectTransport, runBounded } from './transport'
 import type { Transport } from './transport'
 import type { AuditOptions, AuditReport, InjectableApp } from './types'
@@ -56,11 +56,6 @@ function baseUrlOf (value: unknown): URL {
     invalid(`the base URL ${JSON.stringify(value)} is not an http:// or https:// URL`)
   }
   return url
-}
-
-/** The request path prefix: the base URL's path, then the document's server path unless the base URL already ends with it. */
-export function requestPrefix (basePrefix: string, documentBase: string): string {
-  return basePrefix.endsWith(documentBase) ? basePrefix : basePrefix + documentBase
 }
 
 /**

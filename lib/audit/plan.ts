@@ -44,6 +44,11 @@ export function unknownPath (doc: ApiDocument, prefix: string): string | undefin
   return candidates.find(candidate => !templates.some(re => re.test(candidate)))
 }
 
+/** The request path prefix: the base URL's path, then the document's server path unless the base URL already ends with it. */
+export function requestPrefix (basePrefix: string, documentBase: string): string {
+  return basePrefix.endsWith(documentBase) ? basePrefix : basePrefix + documentBase
+}
+
 /** Every request an audit of `doc` sends; `prefix` (no trailing slash) goes in front of every path. */
 export function planAudit (doc: ApiDocument, prefix: string): Plan {
   const paths: PathPlan[] = doc.paths.map(api => ({
