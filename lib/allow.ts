@@ -8,7 +8,7 @@ import { compareMethods, sortMethods } from './methods'
 type Derived = Record<string, unknown> | undefined
 type Router = FindMyWay.Instance<FindMyWay.HTTPVersion.V1>
 /** What find-my-way records of each route it holds (`router.routes`, not in its typings). */
-type RouterEntry = { method: string, path: string, params: string[] }
+type RouterEntry = { path: string, params: string[] }
 type Strategy = { name: string, deriveConstraint: (req: unknown, ctx?: unknown) => unknown }
 type RouterOptionName = 'ignoreTrailingSlash' | 'ignoreDuplicateSlashes' | 'caseSensitive' |
   'useSemicolonDelimiter' | 'maxParamLength' | 'allowUnsafeRegex' | 'constraints'
@@ -25,6 +25,25 @@ function routerOption (fastify: FastifyInstance, name: RouterOptionName): unknow
   const ro = config.routerOptions
   if (ro !== undefined && ro[name] !== undefined) return ro[name]
   return config[name]
+}
+
+/**
+ * The param names find-my-way gives a plain pattern (no regex, optional param, escaped colon or
+ * inner `*`), as its parser finds them: `:name` ends at `-`, `.`, `/` or the end, `*` is `*`.
+ * Null for other patterns, which a scratch find-my-way parses (slower: it compiles code per route).
+ */
+export function plainParamNames (pattern: string): string[] | null {
+  if (/[(?]|::|\*./.test(pattern)) return null
+  const names: string[] = []
+  for (let i = 0; i < pattern.length; i++) {
+    if (pattern[i] === '*') names.push('*')
+    if (pattern[i] !== ':') continue
+    let end = i + 1
+    while (end < pattern.length && pattern[end] !== '-' && pattern[end] !== '.' && pattern[end] !== '/') end++
+    names.push(pattern.slice(i + 1, end))
+    i = end - 1
+  }
+  return names
 }
 
 function sameParams (a: Record<string, unknown>, b: Record<string, unknown>): boolean {
@@ -118,23 +137,26 @@ export class AllowResolver {
    */
   private buildShadow (): void {
     const routes = this.table.routes
-    // find-my-way parses each pattern (optional params, regex, multi-params): ask it for the names
+    // for the param names of a pattern that is not plain (regex, optional params), ask find-my-way
     const scratch = this.newRouter()
     const entries: Array<{ route: SeenRoute, method: string, path: string, key: string }> = []
     for (const route of routes) {
-      for (const method of route.methods) {
-        if (!this.hiddenMethods.has(method)) continue
-        for (const url of route.prefixSlash ? [route.url, route.url + '/'] : [route.url]) {
-          const known = (scratch as unknown as { routes: RouterEntry[] }).routes
-          const before = known.length
-          try {
-            scratch.on(method as FindMyWay.HTTPMethod, url, { constraints: route.constraints ?? {} }, noop)
-          } catch {
-            continue // the same route seen twice (fastify fires HEAD twice under some prefixes)
-          }
-          for (const entry of known.slice(before)) {
-            entries.push({ route, method, path: entry.path, key: method + ' ' + entry.params.join('/') })
-          }
+      const methods = route.methods.filter(m => this.hiddenMethods.has(m))
+      if (methods.length === 0) continue
+      for (const url of route.prefixSlash ? [route.url, route.url + '/'] : [route.url]) {
+        const names = plainParamNames(url)
+        if (names !== null) {
+          for (const method of methods) entries.push({ route, method, path: url, key: method + ' ' + names.join('/') })
+          continue
+        }
+        scratch.reset()
+        try {
+          scratch.on(methods[0] as FindMyWay.HTTPMethod, url, { constraints: route.constraints ?? {} }, noop)
+        } catch {
+          continue // a route fastify itself refused after onRoute saw it (the app caught the error)
+        }
+        for (const entry of (scratch as unknown as { routes: RouterEntry[] }).routes) {
+          for (const method of methods) entries.push({ route, method, path: entry.path, key: method + ' ' + entry.params.join('/') })
         }
       }
     }
@@ -142,7 +164,11 @@ export class AllowResolver {
     const shadow = this.newRouter()
     for (const { route, method, path, key } of entries) {
       if (!hiddenKeys.has(key)) continue
-      shadow.on(method as FindMyWay.HTTPMethod, path, { constraints: route.constraints ?? {} }, noop, { hidden: route.hidden })
+      try {
+        shadow.on(method as FindMyWay.HTTPMethod, path, { constraints: route.constraints ?? {} }, noop, { hidden: route.hidden })
+      } catch {
+        // the same route seen twice (fastify fires HEAD twice under some prefixes)
+      }
     }
     this.shadowRouter = shadow
     this.shadowFor = routes.length

@@ -98,9 +98,15 @@ test('a strategy added with addConstraintStrategy() before the plugin: a clear e
   t.doesNotThrow(() => app.get('/plain', async () => 'plain'), 'routes without it are fine')
 })
 
-test('a constraint with no strategy at all keeps fastify\'s own error', async (t) => {
+test('a constraint with no strategy at all keeps fastify\'s own error, and an app that catches it still starts', async (t) => {
   const app = Fastify()
   t.teardown(() => app.close())
   await app.register(fastifyAllowedMethods)
-  t.throws(() => app.get('/x', { constraints: { nosuch: 'a' } }, async () => 'x'), { message: /nosuch/ })
+  app.get('/x/:id', { config: { allow: { hide: true } } }, async () => 'hidden')
+  t.throws(() => app.get('/x/:id(^\\d+$)', { constraints: { nosuch: 'a' } }, async () => 'x'), { message: /nosuch/ })
+  app.post('/x/:id', async () => 'posted')
+  const base = await listen(app)
+  const res = await send(base, 'PUT', '/x/1')
+  t.equal(res.status, 405)
+  t.equal(res.headers.allow, 'POST, OPTIONS', 'the refused route is not counted, the hidden one is not listed')
 })

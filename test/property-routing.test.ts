@@ -5,6 +5,8 @@ import http from 'node:http'
 import type { AddressInfo } from 'node:net'
 import fastifyAllowedMethods from '../lib/index'
 import { sortMethods } from '../lib/methods'
+import { plainParamNames } from '../lib/allow'
+import FindMyWay from 'find-my-way'
 
 /**
  * Property test: thousands of generated URLs against a rich route set, under several router option
@@ -384,3 +386,24 @@ for (const set of OPTION_SETS) {
     t.ok(stats.rejected > n / 40, 'many requests were rejected by fastify itself (400/414)')
   })
 }
+
+test('plainParamNames agrees with find-my-way\'s own parser, or defers to it', async (t) => {
+  const patterns = [
+    '/', '/items', '/items/:id', '/items/:id/parts/:part', '/files/*', '*', '/dl/:name-:ext', '/v.:ver',
+    '/:a.:b', '/:a-:b-:c', '/x/:a-static', '/a:b', '/a%20b/:id', '/:a/:b/x', '/t/:tenant/docs/:doc', '/:a.json',
+    '/nums/:n(^\\d+$)', '/opt/:x?', '/esc::aped/:id', '/re/:a(^\\w+$)-:b', '/CaseX/:Id'
+  ]
+  let deferred = 0
+  for (const pattern of patterns) {
+    const names = plainParamNames(pattern)
+    if (names === null) {
+      deferred++
+      continue
+    }
+    const router = FindMyWay()
+    router.on('GET', pattern, () => {})
+    const parsed = (router as unknown as { routes: Array<{ params: string[] }> }).routes[0].params
+    t.same(names, parsed, pattern)
+  }
+  t.equal(deferred, 4, 'regex, optional and escaped patterns go to find-my-way')
+})
