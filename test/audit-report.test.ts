@@ -49,7 +49,7 @@ test('progress bar: redrawn only when it grows, 80 columns when the stream does 
   t.equal(out, '', 'nothing to erase before the first draw')
   for (let i = 1; i <= 200; i++) bar.update(i, 200)
   const frames = out.split('\r').filter(Boolean)
-  t.equal(frames.length, 41, 'one frame per step of a 40-wide bar, from the empty one')
+  t.equal(frames.length, 42, 'one frame per step of a 40-wide bar, from the empty one, and the final count')
   t.equal(frames[frames.length - 1], `[${'#'.repeat(40)}] 200/200 requests`)
   bar.done()
   t.ok(out.endsWith('\r\u001b[2K'))
