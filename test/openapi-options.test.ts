@@ -317,3 +317,42 @@ test('a decorator of that name that is not a function is not swagger\'s', async 
   await app.ready()
   t.same((app as unknown as Record<string, unknown>).docs, { not: 'a function' })
 })
+
+test('documents reshaped by transformObject: odd members are kept, declared responses win', async (t) => {
+  const reshape = ({ openapiObject }: { openapiObject: Json }): Json => {
+    const paths = openapiObject.paths
+    paths['/users'].get.responses = { 405: { description: 'theirs' }, 501: { description: 'theirs too' } }
+    delete paths['/users/{id}'].get.responses
+    paths['/users/{id}'].additionalOperations = { PROPFIND: 'not an operation' }
+    paths['/users/{id}'].options = { summary: 'documented, served by the plugin', responses: { 204: { description: 'ok' } } }
+    paths['/odd'] = 'not a path item'
+    return openapiObject
+  }
+  for (const autoOptions of [true, false]) {
+    const app = await buildApp({ plugin: { autoOptions }, swagger: { ...FORMS[0].options, transformObject: reshape }, routes: few })
+    t.teardown(() => app.close())
+    const doc = app.swagger() as Json
+    t.same(doc.paths['/users'].get.responses, { 405: { description: 'theirs' }, 501: { description: 'theirs too' } }, 'declared 405/501 kept')
+    t.equal(doc.paths['/odd'], 'not a path item')
+    const item = doc.paths['/users/{id}']
+    if (autoOptions) {
+      t.same(item.options, { summary: 'documented, served by the plugin', responses: { 204: { description: 'ok' } } }, 'a documented OPTIONS operation is kept')
+      t.same(Object.keys(item.get.responses), ['405', '501'], 'references added to an operation without responses')
+      t.equal(item.additionalOperations.PROPFIND, 'not an operation')
+    } else {
+      t.notOk('405' in (item.get.responses ?? {}), 'OPTIONS documented but answered 405: the path is not routed as documented, left alone')
+    }
+  }
+  const text = await buildApp({ swagger: { ...FORMS[0].options, transformObject: () => 'not a document' }, routes: few })
+  t.teardown(() => text.close())
+  t.equal(text.swagger(), 'not a document')
+})
+
+test('no 405 possible and notImplemented off: no components at all', async (t) => {
+  const app = await buildApp({ plugin: { notImplemented: false }, routes: (a) => { a.all('/any', ok) } })
+  t.teardown(() => app.close())
+  const doc = app.swagger() as Json
+  t.same(doc.components, { schemas: {} })
+  t.equal(doc.paths['/any'].get.responses['405'], undefined)
+  t.equal(doc.paths['/any'].options.summary, undefined, 'all() has its own OPTIONS route')
+})

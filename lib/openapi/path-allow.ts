@@ -15,12 +15,6 @@ export interface PathAllow {
 
 type Found = { params: Record<string, string | undefined> } | null
 
-/** `base` (a server's path, `/api`) and a path key's URL into one request path. */
-function join (base: string, path: string): string {
-  const url = base + path
-  return url === '' ? '/' : url
-}
-
 /**
  * Finds, by asking fastify's router, the concrete URL that stands for a documented path and what
  * the server answers there. The Allow of a path is the one a request without constraint headers
@@ -77,7 +71,7 @@ export class PathProbe {
     const candidates = names.map(name => candidateValues(hints.get(name)))
     for (const base of bases) {
       for (const path of concreteUrls(parts, candidates)) {
-        const url = join(base, path)
+        const url = base + path // base: a server's path (`/api`, or '')
         const allow = this.resolver.allowed(url, this.resolver.derive({}))
         if (allow === null || !this.servesAll(documented, url, names.length, allow)) continue
         return { url, allow, automaticOptions: this.automaticOptions(url) }
