@@ -71,38 +71,35 @@ function copyOf (value: unknown): Json {
 export function addComponents (doc: Json, kind: DocumentKind, statuses: Array<'405' | '501'>, options: ProblemOptions): ResponseRefs {
   const refs: ResponseRefs = {}
   if (statuses.length === 0) return refs
-  if (kind === 'swagger2') {
-    const definitions = doc.definitions = copyOf(doc.definitions)
-    const responses = doc.responses = copyOf(doc.responses)
-    const schema = options.useErrorHandler ? '' : claim(definitions, 'AllowedMethodsProblem', problemSchema())
-    for (const status of statuses) {
-      const code = Number(status) as ProblemStatus
-      const response: Json = { description: DESCRIPTIONS[code] + bodyNote(options) }
-      if (!options.useErrorHandler) {
-        response.schema = { $ref: `#/definitions/${schema}` }
-        response.examples = { [PROBLEM_JSON]: example(code, options) }
-      }
-      if (code === 405) response.headers = { Allow: { type: 'string', description: ALLOW_DESCRIPTION } }
-      refs[status] = { $ref: `#/responses/${claim(responses, code === 405 ? 'MethodNotAllowed' : 'NotImplemented', response)}` }
-    }
-    return refs
-  }
-  const components = doc.components = copyOf(doc.components)
-  const schemas = components.schemas = copyOf(components.schemas)
+  const swagger2 = kind === 'swagger2'
+  // Swagger 2.0 keeps `definitions` and `responses` at the top level
+  const components = swagger2 ? doc : (doc.components = copyOf(doc.components))
+  const prefix = swagger2 ? '#/' : '#/components/'
   const responses = components.responses = copyOf(components.responses)
-  const schema = options.useErrorHandler ? '' : claim(schemas, 'AllowedMethodsProblem', problemSchema())
+  let schema: Json | undefined
+  if (!options.useErrorHandler) {
+    const container = swagger2 ? (doc.definitions = copyOf(doc.definitions)) : (components.schemas = copyOf(components.schemas))
+    schema = { $ref: `${prefix}${swagger2 ? 'definitions' : 'schemas'}/${claim(container, 'AllowedMethodsProblem', problemSchema())}` }
+  }
   for (const status of statuses) {
     const code = Number(status) as ProblemStatus
     const response: Json = { description: DESCRIPTIONS[code] + bodyNote(options) }
     if (code === 405) {
-      const headers = components.headers = copyOf(components.headers)
-      const allow = claim(headers, 'Allow', { description: ALLOW_DESCRIPTION, schema: { type: 'string' }, example: 'GET, HEAD, OPTIONS' })
-      response.headers = { Allow: { $ref: `#/components/headers/${allow}` } }
+      if (swagger2) {
+        response.headers = { Allow: { type: 'string', description: ALLOW_DESCRIPTION } }
+      } else {
+        const headers = components.headers = copyOf(components.headers)
+        const allow = claim(headers, 'Allow', { description: ALLOW_DESCRIPTION, schema: { type: 'string' }, example: 'GET, HEAD, OPTIONS' })
+        response.headers = { Allow: { $ref: `#/components/headers/${allow}` } }
+      }
     }
-    if (!options.useErrorHandler) {
-      response.content = { [PROBLEM_JSON]: { schema: { $ref: `#/components/schemas/${schema}` }, example: example(code, options) } }
+    if (schema !== undefined && swagger2) {
+      response.schema = schema
+      response.examples = { [PROBLEM_JSON]: example(code, options) }
+    } else if (schema !== undefined) {
+      response.content = { [PROBLEM_JSON]: { schema, example: example(code, options) } }
     }
-    refs[status] = { $ref: `#/components/responses/${claim(responses, code === 405 ? 'MethodNotAllowed' : 'NotImplemented', response)}` }
+    refs[status] = { $ref: `${prefix}responses/${claim(responses, code === 405 ? 'MethodNotAllowed' : 'NotImplemented', response)}` }
   }
   return refs
 }
