@@ -88,10 +88,14 @@ function optionsOperation (plan: Plan, kind: DocumentKind, refs: ResponseRefs, t
 
 /** The operation with `refs` added to its responses, where it declares nothing for that status. */
 function withRefs (op: Json, refs: ResponseRefs): Json {
-  const responses = isObject(op.responses) ? op.responses : {}
-  const missing = Object.entries(refs).filter(([status]) => responses[status] === undefined)
-  if (missing.length === 0) return op
-  return { ...op, responses: { ...responses, ...Object.fromEntries(missing) } }
+  const original = isObject(op.responses) ? op.responses : {}
+  let responses: Json | undefined
+  for (const [status, ref] of Object.entries(refs)) {
+    if (original[status] !== undefined) continue
+    responses ??= { ...original }
+    responses[status] = ref
+  }
+  return responses === undefined ? op : { ...op, responses }
 }
 
 /**
@@ -125,9 +129,9 @@ export function augmentDocument (doc: Json, kind: DocumentKind, resolve: Resolve
   const refs = addComponents(out, kind, statuses, options)
   const taken = takenOperationIds(doc.paths)
   const paths: Json = out.paths = { ...doc.paths }
+  const { 405: _, ...without405 } = refs
   for (const plan of plans) {
-    const pathRefs: ResponseRefs = { ...refs }
-    if (!plan.add405) delete pathRefs['405']
+    const pathRefs = plan.add405 ? refs : without405
     const item: Json = { ...plan.item }
     for (const field of OPERATION_FIELDS) {
       // the user's own OPTIONS operation stays exactly as written
