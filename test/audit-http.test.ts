@@ -9,7 +9,7 @@ import type { AddressInfo, Server as NetServer, Socket } from 'node:net'
 import { join } from 'node:path'
 import { fetchText, httpTransport, parseRawResponse } from '../lib/audit/http'
 import type { HttpOptions } from '../lib/audit/http'
-import { BODY_LIMIT, runBounded } from '../lib/audit/transport'
+import { BODY_LIMIT, flattenHeaders, runBounded } from '../lib/audit/transport'
 
 const fixtures = join(__dirname, 'fixtures', 'audit')
 const cert = readFileSync(join(fixtures, 'tls-cert.pem'))
@@ -216,4 +216,12 @@ test('runBounded: at most `concurrency` in flight, results in input order, no ne
   }), { message: 'stop' })
   t.same(started, [1, 2])
   t.same(await runBounded([], 4, async () => 1), [])
+})
+
+test('flattenHeaders: lower-case names, joined repeats, numbers as strings, undefined left out', async (t) => {
+  t.same(flattenHeaders({ 'Content-Length': 5, 'Set-Cookie': ['a=1', 'b=2'], 'X-None': undefined, Allow: 'GET' }), {
+    'content-length': '5',
+    'set-cookie': 'a=1, b=2',
+    allow: 'GET'
+  })
 })

@@ -1,5 +1,6 @@
 import { test } from 'tap'
 import Fastify from 'fastify'
+import * as auditModule from '../lib/audit/index'
 import { audit } from '../lib/audit/index'
 import { requestPrefix } from '../lib/audit/plan'
 import type { AuditOptions } from '../lib/audit/index'
@@ -54,6 +55,28 @@ test('in-process: the app is made ready, options are honoured, the request budge
     code: 'FST_ALLOWED_METHODS_AUDIT_DOCUMENT',
     message: 'fastify-allowed-methods audit: the document given as an object has a path "nope" that does not start with "/"'
   })
+})
+
+test('the package entry fastify-allowed-methods/audit exports audit, formatReport and the error constructors', async (t) => {
+  t.same(Object.keys(auditModule).sort(), ['FST_ALLOWED_METHODS_AUDIT_DOCUMENT', 'FST_ALLOWED_METHODS_AUDIT_NETWORK', 'FST_ALLOWED_METHODS_AUDIT_OPTION', 'audit', 'formatReport'])
+  const err = await audit({ app: {} as never }).catch((e: unknown) => e)
+  t.ok(err instanceof auditModule.FST_ALLOWED_METHODS_AUDIT_OPTION)
+  t.ok(err instanceof TypeError)
+  t.equal(new auditModule.FST_ALLOWED_METHODS_AUDIT_DOCUMENT('x').code, 'FST_ALLOWED_METHODS_AUDIT_DOCUMENT')
+  t.equal(new auditModule.FST_ALLOWED_METHODS_AUDIT_NETWORK('http://h', 'ECONNREFUSED').message, 'fastify-allowed-methods audit: cannot reach http://h (ECONNREFUSED); is the server running and the base URL right?')
+})
+
+test('in-process discovery through inject, and a document without a title', async (t) => {
+  const app = Fastify()
+  t.teardown(() => app.close())
+  app.get('/one', async () => 'one')
+  app.get('/swagger.json', async () => ({ openapi: '3.0.3', paths: { '/one': { get: {} } } }))
+  const sources: string[] = []
+  const report = await audit({ app, onDocument: s => sources.push(s) })
+  t.same(sources, ['/swagger.json'])
+  t.equal(report.document.source, '/swagger.json')
+  t.equal(report.document.title, undefined)
+  t.notOk('title' in report.document)
 })
 
 test('the request prefix: base URL path, then the document server path unless the base URL ends with it', async (t) => {

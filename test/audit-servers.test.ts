@@ -102,3 +102,17 @@ test('a correct node:http server with a Swagger 2.0 document (basePath /v2) is c
   t.ok(report.results.some(r => r.url === '/v2/pets/7'))
   t.equal(report.summary.requests, 2 * 10 + 3)
 })
+
+test('discovery under a base URL with a path: first under that path, then at the root', async (t) => {
+  const handler = correctHandler({ '/api/v2/pets': { GET: reply(200, []), POST: reply(201) }, '/api/v2/pets/[^/]+': { GET: reply(200), DELETE: reply(204) } },
+    readDocumentFile(join(fixtures, 'pets-swagger.json')), '/swagger.json')
+  const server = createServer(handler)
+  const base = await listenServer(server)
+  t.teardown(() => closeServer(server))
+  const sources: string[] = []
+  const report = await audit({ baseUrl: `${base}/api`, onDocument: s => sources.push(s) })
+  t.same(sources, [`${base}/swagger.json`])
+  t.equal(report.target, `${base}/api`)
+  t.same(report.results.filter(r => r.verdict === 'fail'), [])
+  t.ok(report.results.some(r => r.url === '/api/v2/pets/7'))
+})
