@@ -56,17 +56,19 @@ export function parseRawResponse (raw: Buffer): Answer | undefined {
 
 /**
  * Over HTTP(S), to `base` only: every request goes to its host and port, with paths the audit
- * builds. Redirects are not followed. HEAD is sent on a socket of its own, because Node's HTTP
- * client discards the bytes of a body a server wrongly sends after a HEAD.
+ * builds. Redirects are not followed. HEAD is written on a raw socket, because Node's HTTP client
+ * discards the bytes of a body a server wrongly sends after a HEAD.
  */
 export function httpTransport (base: URL, options: HttpOptions): Transport {
   const secure = base.protocol === 'https:'
   const hostname = base.hostname.replace(/^\[(.*)\]$/, '$1')
   const port = Number(base.port === '' ? (secure ? 443 : 80) : base.port)
   const tlsOptions = { ...options.tls, servername: net.isIP(hostname) === 0 ? hostname : undefined }
+  // one connection per request: a kept-alive socket the server closes while idle would turn into
+  // a false "no answer" on the next request; on loopback or a LAN the extra handshakes cost little
   const agent = secure
-    ? new https.Agent({ keepAlive: true, maxSockets: options.concurrency, ...tlsOptions })
-    : new http.Agent({ keepAlive: true, maxSockets: options.concurrency })
+    ? new https.Agent({ keepAlive: false, maxSockets: options.concurrency, ...tlsOptions })
+    : new http.Agent({ keepAlive: false, maxSockets: options.concurrency })
 
   function unreachable (err: NodeJS.ErrnoException): Error {
     return new FST_ALLOWED_METHODS_AUDIT_NETWORK(base.origin, String(err.code))
