@@ -31,7 +31,7 @@ export const allowedMethodsPlugin: FastifyPluginCallback<FastifyAllowedMethodsOp
   }
 
   for (const route of prior) {
-    const seen = table.add({ method: route.method, url: route.url, schema: { hide: true }, handler: noop } as never)
+    const seen = table.add({ method: route.method, url: route.url, schema: { hide: true } } as never)
     resolver.addHidden(seen)
     if (route.method === 'OPTIONS') noteCatchAllOptions(route.url)
   }
@@ -66,5 +66,3 @@ export const allowedMethodsPlugin: FastifyPluginCallback<FastifyAllowedMethodsOp
   })
   done()
 }
-
-function noop (): void {}

@@ -14,7 +14,8 @@ const PROBLEM_JSON = 'application/problem+json'
 export class Responder {
   /** Set when another plugin's hidden `OPTIONS` catch-all (@fastify/cors) is routed. */
   optionsCatchAll: Set<string> | null = null
-  private supported: Set<string> | null = null
+  /** Filled at onReady (fastify is ready before it serves any request, inject included). */
+  private supported = new Set<string>()
 
   constructor (private readonly options: ResolvedOptions, private readonly resolver: AllowResolver, private readonly supportedMethods: () => string[]) {}
 
@@ -39,8 +40,7 @@ export class Responder {
   private onNotFound (request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction): void {
     const method = request.raw.method as string
     const url = request.raw.url as string
-    const supported = this.supported ?? new Set(this.supportedMethods())
-    if (!supported.has(method) && this.options.notImplemented) {
+    if (!this.supported.has(method) && this.options.notImplemented) {
       this.sendNotImplemented(request, reply, method, url)
       return
     }

@@ -40,3 +40,23 @@ test('hidden routes under a prefix, with the prefix root route', async (t) => {
     t.equal(res.headers.allow, 'GET, HEAD, OPTIONS', url)
   }
 })
+
+test('prefixTrailingSlash decides whether a hidden prefix root also hides `prefix/`', async (t) => {
+  const app = Fastify()
+  t.teardown(() => app.close())
+  await app.register(fastifyAllowedMethods)
+  app.register(async (child) => {
+    child.get('/', async () => 'both')
+    child.post('/', { prefixTrailingSlash: 'both', config: { allow: { hide: true } } }, async () => 'hidden')
+  }, { prefix: '/both' })
+  app.register(async (child) => {
+    child.get('/', { prefixTrailingSlash: 'no-slash' }, async () => 'no-slash')
+    child.post('/', { prefixTrailingSlash: 'no-slash', config: { allow: { hide: true } } }, async () => 'hidden')
+  }, { prefix: '/noslash' })
+  await app.ready()
+  for (const url of ['/both', '/both/']) {
+    t.equal((await app.inject({ method: 'PUT', url })).headers.allow, 'GET, HEAD, OPTIONS', url)
+  }
+  t.equal((await app.inject({ method: 'PUT', url: '/noslash' })).headers.allow, 'GET, HEAD, OPTIONS')
+  t.equal((await app.inject({ method: 'PUT', url: '/noslash/' })).statusCode, 404, 'no-slash: /noslash/ is not routed')
+})
