@@ -20,6 +20,10 @@ app.register(fastifyAllowedMethods, {
 })
 app.register(fastifyAllowedMethods, { problemType: (status) => `https://errors.example.com/${status}` })
 app.register(fastifyAllowedMethods, { contract: { document: { openapi: '3.1.0', paths: {} } } })
+app.register(fastifyAllowedMethods, { openapiDecorator: 'apiDocs', openapiStrict: true })
+app.register(fastifyAllowedMethods, { openapiDecorator: ['publicDocs', 'adminDocs'] })
+expectError(app.register(fastifyAllowedMethods, { openapiDecorator: 1 }))
+expectError(app.register(fastifyAllowedMethods, { openapiStrict: 'yes' }))
 
 expectError(app.register(fastifyAllowedMethods, { autoOptions: 'yes' }))
 expectError(app.register(fastifyAllowedMethods, { unknownOption: true }))
