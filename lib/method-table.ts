@@ -4,7 +4,8 @@ import { sortMethods } from './methods'
 /** What the onRoute hook keeps of one route: copies, never references (fastify mutates them). */
 export interface SeenRoute {
   url: string
-  methods: string[]
+  /** Shared between routes with the same method list (10,000 GET routes hold one array): read only. */
+  methods: readonly string[]
   constraints: Record<string, unknown> | undefined
   /** True for routes kept out of Allow: `config.allow.hide`, and other plugins' hidden catch-alls. */
   hidden: boolean
@@ -37,12 +38,19 @@ export class MethodTable {
   readonly routes: SeenRoute[] = []
   /** Names of constraint strategies some route uses: only these are derived from a request. */
   readonly constraintsInUse = new Set<string>()
-  private readonly byPattern = new Map<string, Set<string>>()
+  /** One frozen array per distinct method list, to keep the heap small with many routes. */
+  private readonly methodLists = new Map<string, readonly string[]>()
   private readonly visibleMethods = new Set<string>()
 
   /** The onRoute hook body. */
   add (route: RouteOptions): SeenRoute {
-    const methods = (Array.isArray(route.method) ? route.method : [route.method]).map(m => String(m).toUpperCase())
+    const listed = (Array.isArray(route.method) ? route.method : [route.method]).map(m => String(m).toUpperCase())
+    const key = listed.join(' ')
+    let methods = this.methodLists.get(key)
+    if (methods === undefined) {
+      methods = Object.freeze(listed)
+      this.methodLists.set(key, methods)
+    }
     const { hidden, catchAll } = classify(route)
     const constraints = route.constraints && Object.keys(route.constraints).length > 0
       ? { ...route.constraints as Record<string, unknown> }
@@ -62,24 +70,25 @@ export class MethodTable {
       schemaHidden: (route.schema as { hide?: boolean } | undefined)?.hide === true
     }
     this.routes.push(seen)
-    if (!hidden) {
-      let set = this.byPattern.get(seen.url)
-      if (set === undefined) {
-        set = new Set()
-        this.byPattern.set(seen.url, set)
-      }
-      for (const m of methods) {
-        set.add(m)
-        this.visibleMethods.add(m)
-      }
-    }
+    if (!hidden) for (const m of methods) this.visibleMethods.add(m)
     return seen
   }
 
   /** `{ [urlPattern]: methods }` for every visible route pattern, methods in Allow order. */
   toObject (): Record<string, string[]> {
+    // built on demand (rarely called) rather than kept per pattern beside `routes`
+    const byPattern = new Map<string, Set<string>>()
+    for (const route of this.routes) {
+      if (route.hidden) continue
+      let set = byPattern.get(route.url)
+      if (set === undefined) {
+        set = new Set()
+        byPattern.set(route.url, set)
+      }
+      for (const m of route.methods) set.add(m)
+    }
     const out: Record<string, string[]> = {}
-    for (const [url, set] of this.byPattern) out[url] = sortMethods(set)
+    for (const [url, set] of byPattern) out[url] = sortMethods(set)
     return out
   }
 
