@@ -1,5 +1,6 @@
 import { test } from 'tap'
-import { answerKey, describe, evaluate } from '../lib/audit/checks'
+import { answerKey, describe } from '../lib/audit/checks/answers'
+import { evaluate } from '../lib/audit/checks/index'
 import { normaliseDocument } from '../lib/audit/document'
 import { planAudit, unknownPath } from '../lib/audit/plan'
 import { sortMethods } from '../lib/methods'

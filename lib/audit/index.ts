@@ -1,6 +1,7 @@
 import { validateHeaderName, validateHeaderValue } from 'node:http'
 import { performance } from 'node:perf_hooks'
-import { answerKey, evaluate } from './checks'
+import { answerKey } from './checks/answers'
+import { evaluate } from './checks/index'
 import { FST_ALLOWED_METHODS_AUDIT_OPTION } from './errors'
 import { httpTransport } from './http'
 import type { HttpOptions } from './http'

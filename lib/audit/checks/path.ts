@@ -1,0 +1,196 @@
+import { compareMethods } from '../../methods'
+import type { ApiOperation } from '../document'
+import type { PathPlan } from '../plan'
+import { STANDARD_METHODS, UNREGISTERED_METHOD } from '../plan'
+import type { Answer, CheckName, CheckResult } from '../types'
+import { answerKey, core, describe, list, parseAllow, sameSet, served } from './answers'
+import type { Answers, Finding } from './answers'
+import { headFinding } from './head'
+import { problemFinding } from './problem'
+import { unregisteredFinding } from './unknown'
+
+/** Within one method, the check that describes the answer comes first (the table shows its `got`). */
+const CHECK_ORDER: CheckName[] = ['served', 'not-allowed', 'options', 'unknown-method', 'unknown-path', 'head', 'problem']
+
+/** What one documented path's answers say; builds its results. */
+export class PathAudit {
+  readonly results: CheckResult[] = []
+  private readonly documented: Set<string>
+  private readonly documentedCore: string[]
+  private readonly templated: boolean
+
+  constructor (private readonly plan: PathPlan, private readonly answers: Answers) {
+    this.documented = new Set(plan.api.methods)
+    this.documentedCore = core(plan.api.methods)
+    this.templated = plan.api.path.includes('{')
+  }
+
+  answer (method: string): Answer {
+    return this.answers.get(answerKey(method, this.plan.url)) as Answer
+  }
+
+  add (method: string, check: CheckName, expected: string, got: string, problems: string[], passReason: string): void {
+    this.results.push({
+      path: this.plan.api.path,
+      url: this.plan.url,
+      method,
+      check,
+      expected,
+      got,
+      verdict: problems.length === 0 ? 'pass' : 'fail',
+      reason: problems.length === 0 ? passReason : problems.join(' ')
+    })
+  }
+
+  /** Allow values of the 405 answers on this URL. */
+  private allowOf405 (): string[][] {
+    return this.plan.methods
+      .map(m => this.answer(m))
+      .filter(a => a.status === 405)
+      .map(a => parseAllow(a))
+      .filter((allow): allow is string[] => allow !== undefined && allow.length > 0)
+  }
+
+  /** "Allow lists HEAD but HEAD answered 405" for HEAD and OPTIONS, the methods a document usually omits. */
+  private listedButNotServed (allow: string[], where: string): string[] {
+    const out: string[] = []
+    for (const method of ['HEAD', 'OPTIONS']) {
+      if (!allow.includes(method) || this.documented.has(method)) continue
+      const answer = this.answer(method)
+      if (!served(answer)) out.push(`${where} lists ${method}, but ${method} ${this.plan.url} answered ${describe(answer)}.`)
+    }
+    return out
+  }
+
+  /** Differences between an Allow list and the documented methods, HEAD and OPTIONS aside. */
+  private allowAgainstDocument (allow: string[], who: string): string[] {
+    const got = core(allow)
+    const extra = got.filter(m => !this.documentedCore.includes(m))
+    const missing = this.documentedCore.filter(m => !got.includes(m))
+    const out: string[] = []
+    if (extra.length > 0) out.push(`${who} lists ${list(extra)}, which the document does not have for ${this.plan.api.path}.`)
+    if (missing.length > 0) out.push(`${who} leaves out ${list(missing)}, which the document lists.`)
+    return out
+  }
+
+  checkServed (method: string): void {
+    const answer = this.answer(method)
+    const expected = 'served (any status but 404, 405 or 501)'
+    const got = describe(answer)
+    const path = this.plan.api.path
+    if (answer.error !== undefined) {
+      this.add(method, 'served', expected, got, [`${method} ${this.plan.url} got no answer: ${answer.error}.`], '')
+      return
+    }
+    if (served(answer)) {
+      this.add(method, 'served', expected, got, [], `${method} ${path} is documented and answered ${answer.status}.`)
+      return
+    }
+    if (answer.status === 404 && this.templated) {
+      const { responses } = this.plan.api.operations.get(method) as ApiOperation
+      if (responses.includes('404') || responses.includes('4XX')) {
+        this.add(method, 'served', expected, got, [], `${method} ${this.plan.url} answered 404, a response the document lists for this operation: the route exists, the example resource does not.`)
+        return
+      }
+      if (this.allowOf405().some(allow => allow.includes(method))) {
+        this.add(method, 'served', expected, got, [], `${method} ${this.plan.url} answered 404, but the 405 answers on the same URL list ${method} in Allow: the route exists, the example resource does not.`)
+        return
+      }
+    }
+    const why: Record<number, string> = {
+      404: `the server has no route for it${this.templated ? ` (or none that matches the parameter values the audit sent: ${this.plan.url})` : ''}.`,
+      405: 'the server says the method is not allowed here.',
+      501: 'the server says it does not implement the method at all.'
+    }
+    this.add(method, 'served', expected, got, [`The document lists ${method} ${path}, but ${method} ${this.plan.url} answered ${answer.status}: ${why[answer.status]}`], '')
+  }
+
+  checkNotAllowed (method: string): void {
+    const answer = this.answer(method)
+    const expected = `405 with Allow: ${list(this.documentedCore)} (HEAD and OPTIONS may be added)`
+    const got = describe(answer)
+    const head = `${method} is not documented for ${this.plan.api.path},`
+    const problems: string[] = []
+    if (answer.error !== undefined) {
+      problems.push(`${method} ${this.plan.url} got no answer: ${answer.error}.`)
+    } else if (answer.status === 404) {
+      problems.push(`${head} but the server answered 404 Not Found for a path that exists: a client cannot tell a wrong method from a wrong URL. Answer 405 Method Not Allowed with an Allow header (RFC 9110 section 15.5.6).`)
+    } else if (answer.status === 501) {
+      problems.push(`${head} and the server answered 501, which says no resource supports ${method}; for a standard method on a path that exists the answer is 405 with Allow.`)
+    } else if (answer.status !== 405) {
+      problems.push(`${head} but the server answered ${answer.status}${answer.status < 400 ? ': it serves a method the document does not list. Document it, or answer 405' : ' instead of 405 Method Not Allowed'}.`)
+    } else {
+      const allow = parseAllow(answer)
+      if (allow === undefined || allow.length === 0) {
+        problems.push(`The 405 for ${method} ${this.plan.url} has ${allow === undefined ? 'no' : 'an empty'} Allow header: RFC 9110 section 15.5.6 requires one listing the methods the path supports.`)
+      } else {
+        problems.push(...this.allowAgainstDocument(allow, 'Allow'))
+        if (allow.includes(method)) problems.push(`Allow lists ${method} itself, the method that was just refused.`)
+        problems.push(...this.listedButNotServed(allow, 'Allow'))
+      }
+    }
+    this.add(method, 'not-allowed', expected, got, problems, `${method} is not documented for ${this.plan.api.path}, and the server answered 405 with an Allow header that matches the document.`)
+  }
+
+  checkOptions (): void {
+    const answer = this.answer('OPTIONS')
+    const got = describe(answer, true)
+    const from405 = this.allowOf405()
+    const allow = parseAllow(answer)
+    const problems: string[] = []
+    if (this.documented.has('OPTIONS')) {
+      // the document has its own OPTIONS operation: its served check covers the status; an Allow
+      // value it states (as fastify-allowed-methods' OpenAPI export writes it) must be the truth
+      const documentedAllow = (this.plan.api.operations.get('OPTIONS') as ApiOperation).allow
+      if (documentedAllow === undefined || !served(answer)) return
+      if (allow === undefined || !sameSet(allow, documentedAllow)) {
+        problems.push(`The document says OPTIONS ${this.plan.api.path} answers Allow: ${list(documentedAllow)}, but the server sent ${allow === undefined ? 'no Allow' : `Allow: ${list(allow)}`}.`)
+      }
+      problems.push(...this.against405(allow ?? [], from405))
+      this.add('OPTIONS', 'options', `Allow: ${list(documentedAllow)} (as documented)`, got, problems, 'OPTIONS answered with the Allow value the document states, the same as the 405 answers.')
+      return
+    }
+    const expected = from405.length > 0
+      ? `2xx with the Allow of the 405 answers: ${list(from405[0])}`
+      : `2xx with Allow: ${list(this.documentedCore)} (HEAD and OPTIONS may be added)`
+    if (answer.error !== undefined) {
+      problems.push(`OPTIONS ${this.plan.url} got no answer: ${answer.error}.`)
+    } else if (answer.status < 200 || answer.status > 299) {
+      problems.push(`OPTIONS ${this.plan.url} answered ${answer.status}: OPTIONS should tell a client which methods ${this.plan.api.path} supports, with a 2xx status and an Allow header (RFC 9110 section 9.3.7).`)
+    } else if (allow === undefined || allow.length === 0) {
+      problems.push(`OPTIONS ${this.plan.url} answered ${answer.status} without ${allow === undefined ? 'an' : 'a non-empty'} Allow header: a client learns nothing about the methods of ${this.plan.api.path}.`)
+    } else {
+      problems.push(...this.allowAgainstDocument(allow, 'The OPTIONS Allow'))
+      problems.push(...this.against405(allow, from405))
+      problems.push(...this.listedButNotServed(allow, 'The OPTIONS Allow'))
+    }
+    this.add('OPTIONS', 'options', expected, got, problems, `OPTIONS answered ${answer.status} with an Allow header that matches the document and the 405 answers.`)
+  }
+
+  /** OPTIONS and the 405 answers of one URL must tell the same Allow. */
+  private against405 (allow: string[], from405: string[][]): string[] {
+    const differing = from405.find(other => !sameSet(other, allow))
+    return differing === undefined ? [] : [`OPTIONS says ${allow.length === 0 ? 'no Allow' : `Allow: ${list(allow)}`}, but the 405 answers say Allow: ${list(differing)}.`]
+  }
+
+  record (method: string, check: CheckName, finding: Finding): void {
+    this.add(method, check, finding.expected, finding.got, finding.problems, finding.pass)
+  }
+
+  run (): CheckResult[] {
+    const hasGet = this.documented.has('GET')
+    for (const method of this.plan.methods) {
+      if (this.documented.has(method)) this.checkServed(method)
+      else if (STANDARD_METHODS.includes(method) && method !== 'OPTIONS' && !(method === 'HEAD' && hasGet)) this.checkNotAllowed(method)
+    }
+    this.checkOptions()
+    if (hasGet) this.record('HEAD', 'head', headFinding(this.plan.url, this.answer('GET'), this.answer('HEAD')))
+    // every 405 or 501 that claims application/problem+json (HEAD has no body to check)
+    for (const method of this.plan.methods) {
+      const finding = method === 'HEAD' ? undefined : problemFinding(this.answer(method))
+      if (finding !== undefined) this.record(method, 'problem', finding)
+    }
+    if (!this.documented.has(UNREGISTERED_METHOD)) this.record(UNREGISTERED_METHOD, 'unknown-method', unregisteredFinding(this.plan.url, this.answer(UNREGISTERED_METHOD)))
+    return this.results.sort((a, b) => compareMethods(a.method, b.method) || CHECK_ORDER.indexOf(a.check) - CHECK_ORDER.indexOf(b.check))
+  }
+}
