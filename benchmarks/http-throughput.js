@@ -24,9 +24,20 @@ const CONTENDERS = [
 ]
 
 const MODES = {
-  quick: { rounds: 3, duration: 2, warmup: 1 },
-  full: { rounds: 7, duration: 3, warmup: 2 }
+  quick: { rounds: 3, duration: 2, warmup: 1, abRounds: 6, abDuration: 1 },
+  full: { rounds: 6, duration: 3, warmup: 2, abRounds: 10, abDuration: 2 }
 }
+
+// The close calls (matched GET vs plain fastify, our 405 vs plain fastify's 404 and vs node:http)
+// get a second phase: only these three servers, taking turns on these two requests, many short
+// samples, so that each ratio comes from samples a second or two apart.
+const AB_CONTENDERS = ['fastify', 'fastify-allowed-methods', 'node-http']
+const AB_SCENARIOS = ['matched', 'wrong']
+const AB_PAIRS = [
+  { id: 'matchedVsPlain', scenario: 'matched', a: 'fastify-allowed-methods', b: 'fastify' },
+  { id: 'wrongVsPlain', scenario: 'wrong', a: 'fastify-allowed-methods', b: 'fastify' },
+  { id: 'wrongVsNodeHttp', scenario: 'wrong', a: 'fastify-allowed-methods', b: 'node-http' }
+]
 
 const CONNECTIONS = 10
 const PIPELINING = 10
@@ -52,6 +63,36 @@ async function startLoad () {
 function rotate (list, by) {
   const k = by % list.length
   return list.slice(k).concat(list.slice(0, k))
+}
+
+async function abPhase ({ mode, servers, load, cfgOf, answers, log }) {
+  const scenarios = SCENARIOS.filter((s) => AB_SCENARIOS.includes(s.id))
+  const contenders = CONTENDERS.filter((c) => AB_CONTENDERS.includes(c.id))
+  const rps = {}
+  for (const s of scenarios) {
+    rps[s.id] = {}
+    for (const c of contenders) rps[s.id][c.id] = []
+  }
+  let errors = 0
+  for (let round = 0; round < mode.abRounds; round++) {
+    for (const s of scenarios) {
+      for (const c of rotate(contenders, round)) {
+        const r = await load.run(cfgOf(c, s, mode.abDuration))
+        const expected = answers[c.id][s.id].status
+        errors += r.errors + r.timeouts + Object.entries(r.statuses).filter(([code]) => Number(code) !== expected).reduce((n, [, k]) => n + k, 0)
+        rps[s.id][c.id].push(r.rps)
+      }
+    }
+  }
+  log(`  A/B phase: ${mode.abRounds} rounds done`)
+  const pairs = {}
+  for (const p of AB_PAIRS) {
+    const a = rps[p.scenario][p.a]
+    const b = rps[p.scenario][p.b]
+    const ratios = a.map((x, i) => x / b[i])
+    pairs[p.id] = { ...p, median: median(ratios), min: min(ratios), max: max(ratios), aMedian: median(a), bMedian: median(b) }
+  }
+  return { rounds: mode.abRounds, duration: mode.abDuration, errors, pairs }
 }
 
 async function run ({ full, log = () => {} }) {
@@ -95,6 +136,7 @@ async function run ({ full, log = () => {} }) {
       }
       log(`  round ${round + 1}/${mode.rounds} done`)
     }
+    const ab = await abPhase({ mode, servers, load, cfgOf, answers, log })
     const table = {}
     for (const c of CONTENDERS) {
       table[c.id] = {}
@@ -116,7 +158,7 @@ async function run ({ full, log = () => {} }) {
         }
       }
     }
-    return { mode, connections: CONNECTIONS, pipelining: PIPELINING, contenders: CONTENDERS, scenarios: SCENARIOS, table }
+    return { mode, connections: CONNECTIONS, pipelining: PIPELINING, contenders: CONTENDERS, scenarios: SCENARIOS, table, ab }
   } finally {
     load.close()
     for (const s of Object.values(servers)) await s.close()

@@ -2,7 +2,7 @@
 
 // `npm run bench` (quick mode) / `npm run bench -- --full`: runs every benchmark of this folder,
 // prints a markdown report and writes it to benchmarks/results.md.
-// Options: --full, --only=http,hook,micro,startup,memory,body (a partial run does not write
+// Options: --full, --only=http,micro,startup,memory,body (a partial run does not write
 // results.md unless --out is given), --out=<file>.
 
 const fs = require('node:fs')
@@ -18,7 +18,7 @@ function ratio3 (n) {
   return Number.isFinite(n) ? `${n.toFixed(3)}x` : 'n/a'
 }
 
-const SECTIONS = ['http', 'hook', 'micro', 'startup', 'memory', 'body']
+const SECTIONS = ['http', 'micro', 'startup', 'memory', 'body']
 const ROOT = path.join(__dirname, '..')
 
 function parseArgs (argv) {
@@ -85,9 +85,11 @@ function targets (r) {
     const t = r.http.table
     const ours = t['fastify-allowed-methods']
     const pair = r.http.pairs
-    rows.push(['matched GET with fastify-allowed-methods >= 0.99x plain fastify', `${ratio3(ours.matched.ratio.median)} (rounds ${ratio3(ours.matched.ratio.min)}-${ratio3(ours.matched.ratio.max)}; server CPU per request ${ratio3(ours.matched.cpuRatio)})`, verdict(ours.matched.ratio.median >= 0.99)])
-    rows.push(["our 405 >= 1.0x plain fastify's own 404 for the same request", `${ratio3(ours.wrong.ratio.median)} (rounds ${ratio3(ours.wrong.ratio.min)}-${ratio3(ours.wrong.ratio.max)}; CPU ${ratio3(ours.wrong.cpuRatio)})`, verdict(ours.wrong.ratio.median >= 1.0)])
-    rows.push(['our 405 >= 0.85x node:http hard-coded 405', `${ratio3(pair.vsNodeHttp.median)} (rounds ${ratio3(pair.vsNodeHttp.min)}-${ratio3(pair.vsNodeHttp.max)})`, verdict(pair.vsNodeHttp.median >= 0.85)])
+    const ab = r.http.ab.pairs
+    const close = (p, main) => `${ratio3(p.median)} (A/B phase: ${r.http.ab.rounds} pairs, ${ratio3(p.min)}-${ratio3(p.max)}; main table ${ratio3(main)})`
+    rows.push(['matched GET with fastify-allowed-methods >= 0.99x plain fastify', close(ab.matchedVsPlain, ours.matched.ratio.median), verdict(ab.matchedVsPlain.median >= 0.99)])
+    rows.push(["our 405 >= 1.0x plain fastify's own 404 for the same request", close(ab.wrongVsPlain, ours.wrong.ratio.median), verdict(ab.wrongVsPlain.median >= 1.0)])
+    rows.push(['our 405 >= 0.85x node:http hard-coded 405', close(ab.wrongVsNodeHttp, pair.vsNodeHttp.median), verdict(ab.wrongVsNodeHttp.median >= 0.85)])
     rows.push(['405 path >= 6x fastify-allow', `${ratio3(pair.vsFastifyAllowWrong.median)} (rounds ${ratio3(pair.vsFastifyAllowWrong.min)}-${ratio3(pair.vsFastifyAllowWrong.max)})`, verdict(pair.vsFastifyAllowWrong.median >= 6)])
     rows.push(['unknown-path 404 >= 15x fastify-allow', `${ratio3(pair.vsFastifyAllowUnknown.median)} (rounds ${ratio3(pair.vsFastifyAllowUnknown.min)}-${ratio3(pair.vsFastifyAllowUnknown.max)})`, verdict(pair.vsFastifyAllowUnknown.median >= 15)])
     const ahead = pair.aheadOf
@@ -141,15 +143,10 @@ function httpSection (h) {
     const x = t[c.id][s.id]
     return `${x.cpuUsPerReq.toFixed(1)} µs ${ratio(x.cpuRatio)}, busy ${x.serverBusy.toFixed(2)}`
   })])))
+  const ab = h.ab
+  out.push(`The three close calls measured again in an A/B phase: plain fastify, fastify-allowed-methods and node:http take turns (${ab.rounds} rounds of ${ab.duration} s samples) on \`GET /users/42\` and \`PATCH /users/42\`; ratio of samples taken seconds apart, median (min-max)${ab.errors ? `; **${ab.errors} unexpected responses**` : ''}:`)
+  out.push(table(['comparison', 'request', 'req/s (medians)', 'ratio'], Object.values(ab.pairs).map((p) => [`${p.a} vs ${p.b}`, `\`${h.scenarios.find((s) => s.id === p.scenario).method} /users/42\``, `${kilo(p.aMedian)} vs ${kilo(p.bMedian)}`, `**${ratio3(p.median)}** (${ratio3(p.min)}-${ratio3(p.max)})`])))
   return out.join('\n\n')
-}
-
-function hookSection (k) {
-  return '## Matched-route overhead, in-process\n\n`app.inject()` of `GET /users/42`, plain fastify vs fastify + fastify-allowed-methods in one process, ' +
-    `${k.rounds} alternating batches of ${k.batchSize} x ${k.reps} processes, process CPU time per request. No kernel, no HTTP parser: the relative cost is an upper bound of what a server sees.\n\n` +
-    table(['plain fastify', 'with fastify-allowed-methods', 'difference per request', 'throughput ratio (per round)'], [[
-      `${(k.plainNs / 1000).toFixed(2)} µs`, `${(k.oursNs / 1000).toFixed(2)} µs`, `${k.overheadNs.toFixed(0)} ns`, `${ratio(k.ratio.median)} (${ratio(k.ratio.min)}-${ratio(k.ratio.max)})`
-    ]])
 }
 
 function microSection (m) {
@@ -187,7 +184,6 @@ function report (env, r, loads) {
   ]))
   out.push('## Targets\n\n' + table(['target', 'measured', 'verdict'], targets(r)))
   if (r.http) out.push(httpSection(r.http))
-  if (r.hook) out.push(hookSection(r.hook))
   if (r.micro) out.push(microSection(r.micro))
   if (r.startup) out.push(startupSection(r.startup))
   if (r.memory) out.push(memorySection(r.memory))
@@ -232,7 +228,6 @@ async function main () {
   const loads = []
   const runners = {
     http: () => require('./http-throughput').run({ full: args.full, log }).then(addPairs),
-    hook: () => require('./micro-hook').run({ full: args.full }),
     micro: () => require('./micro-allow').run({ full: args.full }),
     startup: () => require('./startup-heap').run({ full: args.full }),
     memory: () => require('./memory-random-urls').run({ full: args.full }),
