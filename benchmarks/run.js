@@ -132,7 +132,9 @@ function httpSection (h) {
   const out = []
   out.push(`## HTTP throughput\n\nreq/s, median of ${mode.rounds} rounds (min-max), and the median of the per-round ratio to plain fastify. ` +
     `autocannon, ${h.connections} connections, pipelining ${h.pipelining}, ${mode.duration} s per sample after a ${mode.warmup} s warm-up per scenario and contender. ` +
-    'Same 1,007 routes everywhere. The status each contender answered is under the number.')
+    'Same 1,007 routes everywhere. The status each contender answered is under the number. ' +
+    `A sample in which the server got less than ${h.stats.minBusy} of a CPU (another process had it) was taken again, up to ${h.stats.maxRetries} times: ` +
+    `${h.stats.retries} retries for ${h.stats.samples} samples, ${h.stats.unsaturated} samples still below.`)
   out.push(table(['contender', ...scenarios.map((s) => `${s.title}<br>\`${s.method} ${s.path}\``)], contenders.map((c) => [c.title, ...scenarios.map((s) => {
     const x = t[c.id][s.id]
     const err = x.errors > 0 ? ` **${x.errors} errors**` : ''
