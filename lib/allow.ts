@@ -3,7 +3,7 @@ import type { IncomingHttpHeaders } from 'node:http'
 import FindMyWay from 'find-my-way'
 import { FST_ALLOWED_METHODS_UNKNOWN_STRATEGY } from './errors'
 import type { MethodTable, SeenRoute } from './method-table'
-import { compareMethods, sortMethods } from './methods'
+import { sortMethods } from './methods'
 
 type Derived = Record<string, unknown> | undefined
 type Router = FindMyWay.Instance<FindMyWay.HTTPVersion.V1>
@@ -15,6 +15,21 @@ type RouterOptionName = 'ignoreTrailingSlash' | 'ignoreDuplicateSlashes' | 'case
 
 /** Returned when fastify would reject the URL itself (bad %-encoding, over-long parameter). */
 export const BAD_URL = null
+
+/** One distinct Allow answer, built once and shared by every request that gets it. */
+export interface AllowSet {
+  /** The methods, in Allow order. */
+  readonly methods: readonly string[]
+  /** The `Allow` header value. */
+  readonly header: string
+  /** `methods` as JSON: the problem document's `allow` member. */
+  readonly json: string
+}
+
+/** The answer for a URL no method routes. */
+const EMPTY: AllowSet = Object.freeze({ methods: Object.freeze([]), header: '', json: '[]' })
+/** Distinct answers kept; an app has as many as distinct method sets its routes give a URL. */
+const MAX_CACHED_SETS = 4096
 
 /**
  * The effective router options. `initialConfig.routerOptions` holds the merged ones when the user
@@ -60,7 +75,10 @@ function sameParams (a: Record<string, unknown>, b: Record<string, unknown>): bo
  * routes (find-my-way is a radix tree), and nothing is cached per URL.
  */
 export class AllowResolver {
+  /** The methods to probe, fixed at onReady (see probeList()). */
   private candidates: string[] | null = null
+  /** Allow answers by the bits of the candidates found (see resolve()); filled once ready. */
+  private readonly sets = new Map<number | string, AllowSet>()
   /** Methods that have hidden routes. */
   private readonly hiddenMethods = new Set<string>()
   /** See buildShadow(); rebuilt when routes were added since (`table.routes.length` differs). */
@@ -176,7 +194,9 @@ export class AllowResolver {
 
   /** Freezes the candidate list and the constraint derivers once the route set is final. */
   prepare (): void {
-    this.candidates = sortMethods(this.fastify.supportedMethods)
+    this.candidates = null
+    this.candidates = this.probeList()
+    this.sets.clear()
     this.refreshConstraints()
     this.shadow()
   }
@@ -214,43 +234,73 @@ export class AllowResolver {
   }
 
   /**
+   * The methods to probe: those some route has, in Allow order. fastify's router has no tree for
+   * the other supported methods (a route of any method passes the onRoute hook, or ready() fails
+   * with FST_ALLOWED_METHODS_REGISTERED_LATE), so probing them could only find nothing.
+   */
+  private probeList (): string[] {
+    if (this.candidates !== null) return this.candidates
+    const supported = new Set(this.fastify.supportedMethods)
+    return sortMethods([...this.table.routedMethods].filter(m => supported.has(m)))
+  }
+
+  /**
    * The methods fastify routes for `url` (a request path, query string allowed), in Allow order,
    * plus OPTIONS while automatic OPTIONS is on. `skip` is a method already known not to route.
    * A method for which fastify rejects the URL (400 bad %-encoding, 414 over-long parameter) does
    * not route; when it rejects it for every method that has routes and none routes, returns BAD_URL
-   * (null), so that its own answer stands.
+   * (null), so that its own answer stands. Once the app is ready, each distinct answer is built
+   * once and shared (its header and JSON too): a 405 then allocates no method list.
    */
-  allowed (url: string, derived: Derived, skip?: string): string[] | null {
-    const candidates = this.candidates ?? sortMethods(this.fastify.supportedMethods)
-    const out: string[] = []
+  resolve (url: string, derived: Derived, skip?: string): AllowSet | null {
+    const candidates = this.probeList()
     const shadow = this.shadow()
+    const found: string[] = []
+    let mask = 0
     let rejected = false
     const q = url.indexOf('?')
     const path = q === -1 ? url : url.slice(0, q)
     for (let i = 0; i < candidates.length; i++) {
       const method = candidates[i]
       if (method === skip) continue
-      const found = this.fastify.findRoute({ method, url: path, constraints: derived } as Parameters<FastifyInstance['findRoute']>[0])
-      if (found === null) continue
+      const match = this.fastify.findRoute({ method, url: path, constraints: derived } as Parameters<FastifyInstance['findRoute']>[0])
+      if (match === null) continue
       // fastify's router answers a URL it rejects with a stand-in that has no searchParams. An
       // over-long param is rejected per method: another method may still route this URL.
-      if ((found as { searchParams?: unknown }).searchParams === undefined) {
+      if ((match as { searchParams?: unknown }).searchParams === undefined) {
         rejected = true
         continue
       }
       if (shadow !== null) {
-        const match = shadow.find(method as FindMyWay.HTTPMethod, path, derived as FindMyWay.Config<FindMyWay.HTTPVersion.V1>['constraints'])
-        if (match !== null && (match.store as { hidden: boolean }).hidden &&
-          sameParams(match.params as Record<string, unknown>, found.params as Record<string, unknown>)) continue
+        const hiddenMatch = shadow.find(method as FindMyWay.HTTPMethod, path, derived as FindMyWay.Config<FindMyWay.HTTPVersion.V1>['constraints'])
+        if (hiddenMatch !== null && (hiddenMatch.store as { hidden: boolean }).hidden &&
+          sameParams(hiddenMatch.params as Record<string, unknown>, match.params as Record<string, unknown>)) continue
       }
-      out.push(method)
+      found.push(method)
+      mask |= 1 << i
     }
-    if (out.length === 0) return rejected ? BAD_URL : out
-    if (this.autoOptions && !out.includes('OPTIONS')) {
-      out.push('OPTIONS')
-      out.sort(compareMethods)
+    if (found.length === 0) return rejected ? BAD_URL : EMPTY
+    // the cache is keyed by the candidate index bits: only once the candidate list is final
+    if (this.candidates === null) return this.makeSet(found)
+    const key = candidates.length <= 30 ? mask : found.join(' ')
+    let set = this.sets.get(key)
+    if (set === undefined) {
+      set = this.makeSet(found)
+      // as many entries as distinct answers the routes can give; bounded all the same
+      if (this.sets.size < MAX_CACHED_SETS) this.sets.set(key, set)
     }
-    return out
+    return set
+  }
+
+  private makeSet (found: string[]): AllowSet {
+    const methods = this.autoOptions && !found.includes('OPTIONS') ? sortMethods([...found, 'OPTIONS']) : found
+    return Object.freeze({ methods: Object.freeze(methods), header: methods.join(', '), json: JSON.stringify(methods) })
+  }
+
+  /** resolve() as a new array (the `allowedMethods` decorator, the OpenAPI export). */
+  allowed (url: string, derived: Derived, skip?: string): string[] | null {
+    const set = this.resolve(url, derived, skip)
+    return set === null ? null : [...set.methods]
   }
 
   /** Every method the server implements (for `OPTIONS *`), in Allow order. */

@@ -23,6 +23,16 @@ export const FST_ALLOWED_METHODS_REGISTERED_LATE = createError(
   500
 )
 
+/** The plugin was registered inside an encapsulated plugin: the app's 404s would never reach it. */
+export const FST_ALLOWED_METHODS_NOT_ROOT = createError(
+  'FST_ALLOWED_METHODS_NOT_ROOT',
+  'fastify-allowed-methods must be registered on the root instance (the one Fastify() returned), ' +
+  'not inside an encapsulated plugin: it answers for the routes of the whole app, and fastify ' +
+  'decides 404s at the root. Move `await fastify.register(fastifyAllowedMethods)` next to Fastify() ' +
+  '(wrapping it in a fastify-plugin plugin registered at the root is fine)',
+  500
+)
+
 /** A route uses a constraint strategy that was added with addConstraintStrategy() before the plugin. */
 export const FST_ALLOWED_METHODS_UNKNOWN_STRATEGY = createError(
   'FST_ALLOWED_METHODS_UNKNOWN_STRATEGY',

@@ -41,6 +41,8 @@ export class MethodTable {
   /** One frozen array per distinct method list, to keep the heap small with many routes. */
   private readonly methodLists = new Map<string, readonly string[]>()
   private readonly visibleMethods = new Set<string>()
+  /** Every method some route has, hidden ones included: the only methods fastify's router can match. */
+  readonly routedMethods = new Set<string>()
 
   /** The onRoute hook body. */
   add (route: RouteOptions): SeenRoute {
@@ -70,6 +72,7 @@ export class MethodTable {
       schemaHidden: (route.schema as { hide?: boolean } | undefined)?.hide === true
     }
     this.routes.push(seen)
+    for (const m of methods) this.routedMethods.add(m)
     if (!hidden) for (const m of methods) this.visibleMethods.add(m)
     return seen
   }

@@ -6,6 +6,8 @@ import { MethodTable } from './method-table'
 import { installOpenApi } from './openapi/install'
 import { resolveOptions } from './options'
 import type { FastifyAllowedMethodsOptions, ResolvedOptions } from './options'
+import { FST_ALLOWED_METHODS_NOT_ROOT } from './errors'
+import { installOnRequest, isRoot, withOnRequest } from './not-found-hook'
 import { checkPriorRoutes } from './registration'
 import type { PriorCatchAll } from './registration'
 import { Responder } from './responder'
@@ -15,6 +17,7 @@ export const allowedMethodsPlugin: FastifyPluginCallback<FastifyAllowedMethodsOp
   let options: ResolvedOptions
   let prior: PriorCatchAll[]
   try {
+    if (!isRoot(fastify)) throw new FST_ALLOWED_METHODS_NOT_ROOT()
     options = resolveOptions(opts)
     prior = checkPriorRoutes(fastify)
   } catch (err) {
@@ -43,13 +46,18 @@ export const allowedMethodsPlugin: FastifyPluginCallback<FastifyAllowedMethodsOp
     resolver.addStrategy(strategy as unknown as Parameters<AllowResolver['addStrategy']>[0])
   }
 
+  const scope = installOnRequest(fastify, responder.onNotFoundRequest, responder.onRequest, prior.some(route => route.method === 'OPTIONS'))
+
   fastify.addHook('onRoute', (route) => {
     const seen = table.add(route)
     resolver.checkStrategies(seen)
     if (seen.hidden) resolver.addHidden(seen)
-    if (seen.catchAll && seen.methods.includes('OPTIONS')) noteCatchAllOptions(seen.url)
+    if (seen.catchAll && seen.methods.includes('OPTIONS')) {
+      noteCatchAllOptions(seen.url)
+      // a plain OPTIONS routed there is this plugin's to answer (the root hook sees it otherwise)
+      if (scope === 'notFound') route.onRequest = withOnRequest(route, responder.onCatchAllRequest).onRequest as typeof route.onRequest
+    }
   })
-  fastify.addHook('onRequest', responder.onRequest)
   fastify.addHook('onReady', function prepare (hookDone) {
     resolver.prepare()
     responder.prepare()

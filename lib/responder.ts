@@ -1,8 +1,8 @@
 import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify'
-import type { AllowResolver } from './allow'
+import type { AllowResolver, AllowSet } from './allow'
 import { FST_ALLOWED_METHODS_METHOD_NOT_ALLOWED, FST_ALLOWED_METHODS_NOT_IMPLEMENTED } from './errors'
 import type { ResolvedOptions } from './options'
-import { buildProblem, instanceOf } from './problem'
+import { buildProblem, instanceOf, notAllowedJson } from './problem'
 
 const PROBLEM_JSON = 'application/problem+json'
 
@@ -24,7 +24,21 @@ export class Responder {
     this.supported = new Set(this.supportedMethods())
   }
 
-  // This is the hot path of every matched request: one property read, change with care.
+  /** The hook of fastify's notFound contexts (the default scope, see lib/not-found-hook.ts). */
+  readonly onNotFoundRequest = (request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction): void => {
+    this.onNotFound(request, reply, done)
+  }
+
+  /** The route-level hook of another plugin's hidden `OPTIONS` catch-all (@fastify/cors). */
+  readonly onCatchAllRequest = (request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction): void => {
+    this.onCatchAllOptions(request, reply, done)
+  }
+
+  /**
+   * The root hook of the 'everyRequest' scope (the plugin registered on an encapsulated instance,
+   * or after the app's own root notFound handler): the hot path of every matched request there,
+   * one property read, change with care.
+   */
   readonly onRequest = (request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction): void => {
     if (request.is404 === false) {
       if (this.optionsCatchAll === null || request.raw.method !== 'OPTIONS') {
@@ -41,27 +55,27 @@ export class Responder {
     const method = request.raw.method as string
     const url = request.raw.url as string
     if (!this.supported.has(method) && this.options.notImplemented) {
-      this.sendNotImplemented(request, reply, method, url)
+      this.sendNotImplemented(reply, method, url)
       return
     }
     if (method === 'OPTIONS' && url === '*') {
       if (this.options.autoOptions) {
-        this.sendOptions(reply, this.resolver.serverWide())
+        this.sendOptions(reply, this.resolver.serverWide().join(', '))
         return
       }
       done()
       return
     }
-    const allow = this.resolver.allowed(url, this.resolver.derive(request.headers, request.raw), method)
-    if (allow === null || allow.length === 0) {
+    const allow = this.resolver.resolve(url, this.resolver.derive(request.headers, request.raw), method)
+    if (allow === null || allow.methods.length === 0) {
       done() // a URL no method serves (or one fastify rejects): the app's own answer
       return
     }
     if (method === 'OPTIONS' && this.options.autoOptions) {
-      this.sendOptions(reply, allow)
+      this.sendOptions(reply, allow.header)
       return
     }
-    this.sendNotAllowed(request, reply, method, url, allow)
+    this.sendNotAllowed(reply, method, url, allow)
   }
 
   /**
@@ -77,43 +91,42 @@ export class Responder {
     }
     const url = request.raw.url as string
     if (url === '*') {
-      if (this.options.autoOptions) this.sendOptions(reply, this.resolver.serverWide())
+      if (this.options.autoOptions) this.sendOptions(reply, this.resolver.serverWide().join(', '))
       else reply.callNotFound()
       return
     }
-    const allow = this.resolver.allowed(url, this.resolver.derive(headers, request.raw))
-    if (allow === null || allow.length === 0) {
+    const allow = this.resolver.resolve(url, this.resolver.derive(headers, request.raw))
+    if (allow === null || allow.methods.length === 0) {
       // null: a param too long for every route that would match; without cors fastify's OPTIONS
       // lookup finds nothing there either, so this is the same 404
       reply.callNotFound()
     } else if (this.options.autoOptions) {
-      this.sendOptions(reply, allow)
+      this.sendOptions(reply, allow.header)
     } else {
-      this.sendNotAllowed(request, reply, 'OPTIONS', url, allow)
+      this.sendNotAllowed(reply, 'OPTIONS', url, allow)
     }
   }
 
-  private sendOptions (reply: FastifyReply, allow: string[]): void {
-    reply.code(204).header('allow', allow.join(', ')).send()
+  private sendOptions (reply: FastifyReply, allow: string): void {
+    reply.code(204).header('allow', allow).send()
   }
 
-  private sendNotAllowed (_request: FastifyRequest, reply: FastifyReply, method: string, url: string, allow: string[]): void {
-    const header = allow.join(', ')
+  private sendNotAllowed (reply: FastifyReply, method: string, url: string, allow: AllowSet): void {
     const instance = instanceOf(url)
-    reply.code(405).header('allow', header)
+    reply.code(405).header('allow', allow.header)
     if (this.options.useErrorHandler) {
       const err = new FST_ALLOWED_METHODS_METHOD_NOT_ALLOWED(method, instance) as InstanceType<typeof FST_ALLOWED_METHODS_METHOD_NOT_ALLOWED> & { allow: string[], headers: Record<string, string> }
-      err.allow = allow
-      err.headers = { allow: header }
+      err.allow = [...allow.methods]
+      err.headers = { allow: allow.header }
       reply.send(err)
       return
     }
-    const problem = buildProblem(405, this.options.problemType(405), method, instance, allow)
+    const body = notAllowedJson(this.options.problemType(405), method, instance, allow.header, allow.json)
     // a Buffer, so that fastify does not append a charset parameter problem+json does not define
-    reply.type(PROBLEM_JSON).send(Buffer.from(JSON.stringify(problem)))
+    reply.type(PROBLEM_JSON).send(Buffer.from(body))
   }
 
-  private sendNotImplemented (_request: FastifyRequest, reply: FastifyReply, method: string, url: string): void {
+  private sendNotImplemented (reply: FastifyReply, method: string, url: string): void {
     reply.code(501)
     if (this.options.useErrorHandler) {
       reply.send(new FST_ALLOWED_METHODS_NOT_IMPLEMENTED(method))

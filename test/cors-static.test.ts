@@ -57,6 +57,10 @@ async function expectUnknown (t: Test, app: FastifyInstance, base: string, metho
 }
 
 const withCors = async (app: FastifyInstance) => { await app.register(fastifyCors, { origin: true }) }
+/** cors told to leave plain OPTIONS to the app: `strictPreflight: false, preflightContinue: true`. */
+const withContinuingCors = async (app: FastifyInstance) => {
+  await app.register(fastifyCors, { origin: true, strictPreflight: false, preflightContinue: true })
+}
 
 for (const order of ['plugin first', 'other plugin first'] as Order[]) {
   test(`@fastify/cors, ${order}`, async (t) => {
@@ -78,50 +82,61 @@ for (const order of ['plugin first', 'other plugin first'] as Order[]) {
     t.test('405 is still right, and OPTIONS from cors is not counted twice', async (t) => {
       expect405(t, await send(base, 'POST', '/items'), 'GET, HEAD, OPTIONS')
       expect405(t, await send(base, 'DELETE', '/orders'), 'POST, OPTIONS')
-      const cross = await send(base, 'PUT', '/items', { headers: { origin: 'https://app.example' } })
-      expect405(t, cross, 'GET, HEAD, OPTIONS')
       t.same(app.allowedMethods('/items'), ['GET', 'HEAD', 'OPTIONS'])
     })
 
-    if (order === 'plugin first') {
-      t.test('a plain OPTIONS (not a preflight) gets the plugin\'s answer', async (t) => {
-        const known = await send(base, 'OPTIONS', '/items')
-        t.equal(known.status, 204)
-        t.equal(known.headers.allow, 'GET, HEAD, OPTIONS')
-        t.equal((await send(base, 'OPTIONS', '/nowhere')).status, 404)
-        const star = await send(base, 'OPTIONS', '*')
-        t.equal(star.status, 204)
-        t.equal(star.headers.allow, 'GET, HEAD, POST, OPTIONS')
-      })
-    } else {
-      t.test('a plain OPTIONS (not a preflight) gets cors\' own answer, as without the plugin', async (t) => {
-        const plain = Fastify()
-        t.teardown(() => plain.close())
-        await withCors(plain)
-        plain.get('/items', async () => 'items')
-        const reference = await send(await listen(plain), 'OPTIONS', '/items')
-        const res = await send(base, 'OPTIONS', '/items')
-        t.equal(res.status, reference.status)
+    t.test('a cross-origin 405 carries cors\' headers, so a browser can read it', async (t) => {
+      const cross = await send(base, 'PUT', '/items', { headers: { origin: 'https://app.example' } })
+      expect405(t, cross, 'GET, HEAD, OPTIONS')
+      t.equal(cross.headers['access-control-allow-origin'], 'https://app.example')
+    })
+
+    t.test('a plain OPTIONS (not a preflight) gets cors\' own answer, as without the plugin', async (t) => {
+      const plain = Fastify()
+      t.teardown(() => plain.close())
+      await withCors(plain)
+      plain.get('/items', async () => 'items')
+      const plainBase = await listen(plain)
+      for (const url of ['/items', '/nowhere', '*']) {
+        const reference = await send(plainBase, 'OPTIONS', url)
+        const res = await send(base, 'OPTIONS', url)
+        t.equal(res.status, reference.status, url)
         t.equal(res.body, reference.body)
-      })
-    }
+      }
+    })
+  })
+
+  test(`@fastify/cors with preflightContinue and strictPreflight: false, ${order}: plain OPTIONS is the plugin's`, async (t) => {
+    const { base } = await build(t, order, withContinuingCors)
+    const known = await send(base, 'OPTIONS', '/items')
+    t.equal(known.status, 204)
+    t.equal(known.headers.allow, 'GET, HEAD, OPTIONS')
+    t.equal((await send(base, 'OPTIONS', '/nowhere')).status, 404)
+    const star = await send(base, 'OPTIONS', '*')
+    t.equal(star.status, 204)
+    t.equal(star.headers.allow, 'GET, HEAD, POST, OPTIONS')
+    const preflight = await send(base, 'OPTIONS', '/items', { headers: PREFLIGHT })
+    t.equal(preflight.status, 200, 'cors\' route answers a continued preflight, with 200')
+    t.equal(preflight.headers.allow, undefined, 'a preflight is cors\' answer')
+    t.equal(preflight.headers['access-control-allow-origin'], 'https://app.example')
+    expect405(t, await send(base, 'POST', '/items'), 'GET, HEAD, OPTIONS')
   })
 }
 
 test('@fastify/cors with autoOptions: false: its OPTIONS catch-all is never listed', async (t) => {
-  const { base } = await build(t, 'plugin first', withCors, { autoOptions: false })
+  const { base } = await build(t, 'plugin first', withContinuingCors, { autoOptions: false })
   expect405(t, await send(base, 'POST', '/items'), 'GET, HEAD')
   const plain = await send(base, 'OPTIONS', '/items')
   expect405(t, plain, 'GET, HEAD')
   t.equal((await send(base, 'OPTIONS', '/nowhere')).status, 404)
   t.equal((await send(base, 'POST', '/nowhere')).status, 404)
-  t.equal((await send(base, 'OPTIONS', '/items', { headers: PREFLIGHT })).status, 204, 'preflights still work')
+  t.equal((await send(base, 'OPTIONS', '/items', { headers: PREFLIGHT })).status, 200, 'preflights still go to cors\' route')
   t.equal((await send(base, 'OPTIONS', '*')).status, 404, 'OPTIONS * is not answered by the plugin')
 })
 
 test('@fastify/cors: a plain OPTIONS to a URL whose parameter is too long is 404, as without cors', async (t) => {
   const answers: number[] = []
-  for (const other of [withCors, async () => {}]) {
+  for (const other of [withContinuingCors, async () => {}]) {
     const app = Fastify({ routerOptions: { maxParamLength: 5 } })
     t.teardown(() => app.close())
     await app.register(fastifyAllowedMethods)

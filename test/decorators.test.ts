@@ -1,5 +1,6 @@
 import { test } from 'tap'
 import Fastify from 'fastify'
+import { METHODS } from 'node:http'
 import fastifyAllowedMethods from '../lib/index'
 
 test('fastify.allowedMethods(url) returns the Allow list for a concrete URL', async (t) => {
@@ -100,4 +101,34 @@ test('fastify.methodTable() lists every visible route pattern with its methods',
   t.same(table['/v1'], ['GET', 'HEAD'])
   t.same(table['/v1/things/:id'], ['PATCH'])
   t.notOk('/secret' in table, 'hidden routes are left out')
+})
+
+test('an app with routes for every method Node knows (all()): Allow covers them all, in Allow order, and 405 elsewhere', async (t) => {
+  const app = Fastify()
+  t.teardown(() => app.close())
+  for (const method of METHODS) {
+    if (method !== 'CONNECT' && !app.supportedMethods.includes(method)) app.addHttpMethod(method, { hasBody: true })
+  }
+  t.ok(app.supportedMethods.length > 30, `${app.supportedMethods.length} methods`)
+  await app.register(fastifyAllowedMethods)
+  app.all('/any', async () => 'any')
+  app.get('/only-get', async () => 'get')
+  await app.ready()
+  const all = app.allowedMethods('/any')
+  t.equal(all.length, app.supportedMethods.length, 'every supported method')
+  const canonical = ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'CONNECT', 'OPTIONS', 'TRACE', 'PATCH', 'QUERY']
+    .filter(m => app.supportedMethods.includes(m))
+  t.same(all.slice(0, canonical.length), canonical, 'the RFC 9110 methods first, in its order, then PATCH and QUERY')
+  const rest = all.slice(canonical.length)
+  t.same(rest, [...rest].sort(), 'the other methods alphabetically')
+  t.same(app.allowedMethods('/only-get'), ['GET', 'HEAD', 'OPTIONS'])
+  // more than 30 methods have routes: the shared answers are keyed by name, not by bits
+  for (let i = 0; i < 2; i++) {
+    const res = await app.inject({ method: 'PATCH', url: '/only-get' })
+    t.equal(res.statusCode, 405)
+    t.equal(res.headers.allow, 'GET, HEAD, OPTIONS')
+  }
+  const res = await app.inject({ method: 'OPTIONS', url: '/only-get' })
+  t.equal(res.statusCode, 204)
+  t.equal(res.headers.allow, 'GET, HEAD, OPTIONS')
 })

@@ -7,6 +7,7 @@ import fastifyAllowedMethods from '../lib/index'
 import { FORMS, buildApp, documentedAllow, isOurs, listen, liveOptions, schemaErrors, send, urlOf } from './helpers/openapi'
 import type { Json } from './helpers/openapi'
 import Fastify from 'fastify'
+import fastifyPlugin from 'fastify-plugin'
 
 async function ok (): Promise<string> {
   return 'ok'
@@ -92,14 +93,14 @@ test('no swagger at all: nothing to do, nothing logged', async (t) => {
   t.same(lines, [])
 })
 
-test('the plugin inside an encapsulated context finds swagger at the root', async (t) => {
+test('the plugin inside a fastify-plugin wrapper finds swagger registered before the wrapper', async (t) => {
   const app = Fastify()
   t.teardown(() => app.close())
   await app.register(swagger, FORMS[0].options)
-  await app.register(async (child) => {
-    await child.register(fastifyAllowedMethods)
-    few(child)
-  })
+  await app.register(fastifyPlugin(async (wrapper) => {
+    await wrapper.register(fastifyAllowedMethods)
+  }))
+  await app.register(async (child) => { few(child) })
   await app.ready()
   t.equal(documentedAllow((app.swagger() as Json).paths['/users/{id}'].options), 'GET, HEAD, DELETE, OPTIONS')
 })

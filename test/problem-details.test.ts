@@ -2,6 +2,7 @@ import { test } from 'tap'
 import Fastify from 'fastify'
 import fastifyAllowedMethods from '../lib/index'
 import { listen, send } from './helpers/http'
+import { buildProblem, notAllowedJson } from '../lib/problem'
 
 async function build (opts = {}) {
   const app = Fastify()
@@ -85,4 +86,17 @@ test('405 and 501 go through the app\'s onSend hooks', async (t) => {
   const ni = await app.inject({ method: 'LINK', url: '/x' })
   t.equal(ni.statusCode, 501)
   t.equal(ni.headers['x-seen-by-onsend'], '501')
+})
+
+test('the 405 document is built without an object, byte for byte as JSON.stringify of buildProblem', async (t) => {
+  const awkward = [
+    ['about:blank', 'PATCH', '/items/42', ['GET', 'HEAD', 'OPTIONS']],
+    ['https://example.com/probs/"quoted"', 'M-SEARCH', '/a\\b/"c"/%F0%9F%98%80', ['GET']],
+    ['tag:x,2026:\u2028', 'PUT', '/caf\u00e9/\ud83d\ude00/\ud800', ['POST', 'DELETE', 'OPTIONS']],
+    ['urn:x', 'DELETE', '/tab\there/\u0000/\u001f', []]
+  ] as const
+  for (const [type, method, instance, allow] of awkward) {
+    const expected = JSON.stringify(buildProblem(405, type, method, instance, [...allow]))
+    t.equal(notAllowedJson(type, method, instance, allow.join(', '), JSON.stringify(allow)), expected, `${method} ${instance}`)
+  }
 })

@@ -73,8 +73,7 @@ function pathResolver (doc: Json, kind: DocumentKind, probe: PathProbe) {
  * wrapped (dynamic mode) or its document compared with the routes (static mode).
  */
 export function installOpenApi ({ fastify, table, resolver, options }: OpenApiContext): void {
-  // called right after the plugin has recorded the routes it found already registered
-  const probe = new PathProbe(fastify, resolver, table, new Set(table.routes))
+  const probe = new PathProbe(fastify, resolver)
 
   function extend (doc: unknown): unknown {
     const kind = documentKind(doc)

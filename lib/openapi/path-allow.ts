@@ -1,6 +1,5 @@
 import type { FastifyInstance } from 'fastify'
 import type { AllowResolver } from '../allow'
-import type { MethodTable, SeenRoute } from '../method-table'
 import { candidateValues, concreteUrls, paramNames, parsePathKey } from './paths'
 
 /** What the server answers for the URLs of one documented path. */
@@ -23,10 +22,7 @@ type Found = { params: Record<string, string | undefined> } | null
 export class PathProbe {
   constructor (
     private readonly fastify: FastifyInstance,
-    private readonly resolver: AllowResolver,
-    private readonly table: MethodTable,
-    /** Routes fastify had before this plugin (another plugin's catch-all): their hooks run first. */
-    private readonly earlier: ReadonlySet<SeenRoute>
+    private readonly resolver: AllowResolver
   ) {}
 
   private find (method: string, url: string): Found {
@@ -35,16 +31,13 @@ export class PathProbe {
   }
 
   /**
-   * Whether OPTIONS on `url` reaches this plugin: no OPTIONS route, or only the hidden catch-all of
-   * a plugin registered after this one. @fastify/cors registered before it answers a plain OPTIONS
-   * in its own onRequest hook, which then runs first (400 Invalid Preflight Request by default).
+   * Whether OPTIONS on `url` is surely this plugin's answer: no OPTIONS route takes it. Where the
+   * hidden `OPTIONS *` of @fastify/cors takes it, cors' onRequest hook runs before the plugin's and
+   * answers a plain OPTIONS itself by default (400 Invalid Preflight Request), so the document
+   * promises no 204 there.
    */
   private automaticOptions (url: string): boolean {
-    const found = this.find('OPTIONS', url)
-    if (found === null) return true
-    const rest = found.params['*']
-    return rest !== undefined && Object.keys(found.params).length === 1 &&
-      this.table.routes.some(r => r.catchAll && !this.earlier.has(r) && r.methods.includes('OPTIONS') && r.url.slice(0, -1) + rest === url)
+    return this.find('OPTIONS', url) === null
   }
 
   /**
