@@ -135,9 +135,9 @@ async function run ({ full, log = () => {} }) {
     const answers = {}
     for (const c of CONTENDERS) {
       answers[c.id] = {}
-      for (const s of SCENARIOS) answers[c.id][s.id] = await probe(servers[c.id].port, s.method, s.path)
+      for (const s of SCENARIOS) answers[c.id][s.id] = await probe(servers[c.id].port, s.method, s.probePath ?? s.path)
     }
-    const cfgOf = (c, s, duration) => ({ port: servers[c.id].port, method: s.method, path: s.path, connections: CONNECTIONS, pipelining: PIPELINING, duration, warmup: 0 })
+    const cfgOf = (c, s, duration) => ({ port: servers[c.id].port, method: s.method, path: s.path, randomPath: s.randomPath, connections: CONNECTIONS, pipelining: PIPELINING, duration, warmup: 0 })
     for (const c of CONTENDERS) {
       for (const s of SCENARIOS) await load.run(cfgOf(c, s, mode.warmup))
     }

@@ -5,6 +5,10 @@
 // so that each 10,000-route batch is compared with a 10-route batch measured moments apart: on a
 // shared machine whose speed drifts, per-round ratios are far steadier than separate runs. The
 // whole thing is repeated in several fresh processes.
+//
+// The plugin remembers the answers of its last 1,024 paths. To time the computation itself, each
+// batch cycles through VARIANTS distinct URLs of the same shape (`/users/0` ... `/users/4095`), so
+// that no call finds its path remembered; one more column times a repeated URL (memo hits).
 
 const path = require('node:path')
 const { buildFastify } = require('./lib/fastify-app')
@@ -14,18 +18,26 @@ const { sendResult, runStandalone } = require('./lib/child')
 const { median, min, max } = require('./lib/stats')
 
 const SIZES = [10, 1000, 10000]
+const VARIANTS = 4096 // more than the plugin remembers
 const URLS = {
-  api405: { url: '/users/42', expect: 'GET, HEAD, PUT, DELETE, OPTIONS', target: true },
-  filler405: { url: '/filler/r1/42', expect: 'GET, HEAD, OPTIONS', target: true },
-  unknown404: { url: '/nothing/here/42', expect: '', target: false }
+  api405: { url: '/users/<n>', expect: 'GET, HEAD, PUT, DELETE, OPTIONS', target: true },
+  filler405: { url: '/filler/r1/<n>', expect: 'GET, HEAD, OPTIONS', target: true },
+  unknown404: { url: '/nothing/here/<n>', expect: '', target: false },
+  api405Repeated: { url: '/users/42', expect: 'GET, HEAD, PUT, DELETE, OPTIONS', target: false, repeated: true }
 }
 const NAMES = Object.keys(URLS)
 
-function timeBatch (app, url, batchSize) {
+/** The URLs one batch cycles through: VARIANTS distinct ones, or the one URL repeated. */
+function urlsOf (name) {
+  const { url, repeated } = URLS[name]
+  return repeated ? [url] : Array.from({ length: VARIANTS }, (_, n) => url.replace('<n>', String(n)))
+}
+
+function timeBatch (app, urls, batchSize) {
   let sink = 0
   const c0 = process.cpuUsage()
   const t0 = process.hrtime.bigint()
-  for (let i = 0; i < batchSize; i++) sink += app.allowedMethods(url).length
+  for (let i = 0; i < batchSize; i++) sink += app.allowedMethods(urls[i % urls.length]).length
   const wall = Number(process.hrtime.bigint() - t0)
   const c = process.cpuUsage(c0)
   return { cpuNs: ((c.user + c.system) * 1000) / batchSize, wallNs: wall / batchSize, sink }
@@ -33,21 +45,24 @@ function timeBatch (app, url, batchSize) {
 
 async function measure (rounds, batchSize) {
   const apps = {}
+  const urls = Object.fromEntries(NAMES.map((name) => [name, urlsOf(name)]))
   for (const size of SIZES) {
     apps[size] = await buildFastify({ variant: 'allowed-methods', routes: routeSetOfSize(size) })
     await apps[size].ready()
     for (const name of NAMES) {
-      const got = apps[size].allowedMethods(URLS[name].url).join(', ')
-      if (got !== URLS[name].expect) throw new Error(`${size} routes: allowedMethods(${URLS[name].url}) is "${got}", expected "${URLS[name].expect}"`)
+      for (const url of [urls[name][0], urls[name][urls[name].length - 1]]) {
+        const got = apps[size].allowedMethods(url).join(', ')
+        if (got !== URLS[name].expect) throw new Error(`${size} routes: allowedMethods(${url}) is "${got}", expected "${URLS[name].expect}"`)
+      }
     }
   }
-  for (const size of SIZES) for (const name of NAMES) timeBatch(apps[size], URLS[name].url, batchSize * 3) // warm-up
+  for (const size of SIZES) for (const name of NAMES) timeBatch(apps[size], urls[name], batchSize * 3) // warm-up
   const samples = {}
   for (const size of SIZES) for (const name of NAMES) samples[`${size} ${name}`] = []
   for (let r = 0; r < rounds; r++) {
     const order = r % 2 === 0 ? SIZES : SIZES.slice().reverse()
     for (const name of NAMES) {
-      for (const size of order) samples[`${size} ${name}`].push(timeBatch(apps[size], URLS[name].url, batchSize))
+      for (const size of order) samples[`${size} ${name}`].push(timeBatch(apps[size], urls[name], batchSize))
     }
   }
   for (const size of SIZES) await apps[size].close()
@@ -63,7 +78,7 @@ async function run ({ full }) {
   for (let rep = 0; rep < reps; rep++) {
     all.push(await runChild(__filename, { args: ['--child', String(rounds), String(batchSize)] }))
   }
-  const result = { reps, rounds, batchSize, urls: URLS, sizes: {}, ratios: {} }
+  const result = { reps, rounds, batchSize, variants: VARIANTS, urls: URLS, sizes: {}, ratios: {} }
   for (const size of SIZES) {
     result.sizes[size] = {}
     for (const name of NAMES) {

@@ -90,6 +90,7 @@ function targets (r) {
     rows.push(['matched GET with fastify-allowed-methods >= 0.99x plain fastify', close(ab.matchedVsPlain, ours.matched.ratio.median), verdict(ab.matchedVsPlain.median >= 0.99)])
     rows.push(["our 405 >= 1.0x plain fastify's own 404 for the same request", close(ab.wrongVsPlain, ours.wrong.ratio.median), verdict(ab.wrongVsPlain.median >= 1.0)])
     rows.push(['our 405 >= 0.85x node:http hard-coded 405', close(ab.wrongVsNodeHttp, pair.vsNodeHttp.median), verdict(ab.wrongVsNodeHttp.median >= 0.85)])
+    rows.push(["(not a target) our 405 on a new URL each time (memo of recent paths never hit) vs plain fastify's 404", `${ratio3(pair.freshVsPlain.median)} (rounds ${ratio3(pair.freshVsPlain.min)}-${ratio3(pair.freshVsPlain.max)}), vs node:http ${ratio3(pair.freshVsNodeHttp.median)}`, 'info'])
     rows.push(['405 path >= 6x fastify-allow', `${ratio3(pair.vsFastifyAllowWrong.median)} (rounds ${ratio3(pair.vsFastifyAllowWrong.min)}-${ratio3(pair.vsFastifyAllowWrong.max)})`, verdict(pair.vsFastifyAllowWrong.median >= 6)])
     rows.push(['unknown-path 404 >= 15x fastify-allow', `${ratio3(pair.vsFastifyAllowUnknown.median)} (rounds ${ratio3(pair.vsFastifyAllowUnknown.min)}-${ratio3(pair.vsFastifyAllowUnknown.max)})`, verdict(pair.vsFastifyAllowUnknown.median >= 15)])
     const ahead = pair.aheadOf
@@ -153,7 +154,7 @@ function httpSection (h) {
 
 function microSection (m) {
   const names = Object.keys(m.urls)
-  return `## Allow computation (\`fastify.allowedMethods(url)\`)\n\nns per call (process CPU time), median over ${m.rounds} rounds x ${m.reps} processes of ${m.batchSize}-call batches, all three apps in one process and timed in alternation.\n\n` +
+  return `## Allow computation (\`fastify.allowedMethods(url)\`)\n\nns per call (process CPU time), median over ${m.rounds} rounds x ${m.reps} processes of ${m.batchSize}-call batches, all three apps in one process and timed in alternation. \`<n>\`: each batch cycles through ${(m.variants ?? 0).toLocaleString('en-US')} distinct URLs (0 to ${(m.variants ?? 0) - 1}), more than the plugin remembers, so that every call probes the router; the last column repeats one URL (the answer is remembered).\n\n` +
     table(['routes', ...names.map((n) => `\`${m.urls[n].url}\` (${m.urls[n].expect || 'no methods: 404'})`)], Object.keys(m.sizes).map((size) => [Number(size).toLocaleString('en-US'), ...names.map((n) => {
       const x = m.sizes[size][n]
       return `${x.cpuNs.toFixed(0)} ns (${x.minCpuNs.toFixed(0)}-${x.maxCpuNs.toFixed(0)})`
@@ -212,6 +213,8 @@ function addPairs (http) {
   }
   http.pairs = {
     vsNodeHttp: pairStats(t, ours, 'node-http', 'wrong'),
+    freshVsPlain: pairStats(t, ours, 'fastify', 'wrongFresh'),
+    freshVsNodeHttp: pairStats(t, ours, 'node-http', 'wrongFresh'),
     vsFastifyAllowWrong: pairStats(t, ours, 'fastify-allow', 'wrong'),
     vsFastifyAllowUnknown: pairStats(t, ours, 'fastify-allow', 'unknown'),
     aheadOf

@@ -30,6 +30,13 @@ export interface AllowSet {
 const EMPTY: AllowSet = Object.freeze({ methods: Object.freeze([]), header: '', json: '[]' })
 /** Distinct answers kept; an app has as many as distinct method sets its routes give a URL. */
 const MAX_CACHED_SETS = 4096
+/**
+ * Recent request paths and their answers: a bounded memo, emptied whenever it is full, so that a
+ * client repeating a wrong method skips the router probes while a flood of never-repeating URLs
+ * holds at most this many short strings. Paths longer than MAX_RECENT_PATH_LENGTH are not kept.
+ */
+const MAX_RECENT_PATHS = 1024
+const MAX_RECENT_PATH_LENGTH = 256
 
 /**
  * The effective router options. `initialConfig.routerOptions` holds the merged ones when the user
@@ -79,6 +86,8 @@ export class AllowResolver {
   private candidates: string[] | null = null
   /** Allow answers by the bits of the candidates found (see resolve()); filled once ready. */
   private readonly sets = new Map<number | string, AllowSet>()
+  /** Answers of recent paths, for requests from which no constraint is derived (see MAX_RECENT_PATHS). */
+  private readonly recent = new Map<string, AllowSet | null>()
   /** Methods that have hidden routes. */
   private readonly hiddenMethods = new Set<string>()
   /** See buildShadow(); rebuilt when routes were added since (`table.routes.length` differs). */
@@ -197,6 +206,7 @@ export class AllowResolver {
     this.candidates = null
     this.candidates = this.probeList()
     this.sets.clear()
+    this.recent.clear()
     this.refreshConstraints()
     this.shadow()
   }
@@ -251,15 +261,33 @@ export class AllowResolver {
    * not route; when it rejects it for every method that has routes and none routes, returns BAD_URL
    * (null), so that its own answer stands. Once the app is ready, each distinct answer is built
    * once and shared (its header and JSON too): a 405 then allocates no method list.
+   *
+   * Once ready, the answer for a path is also remembered for a while (see MAX_RECENT_PATHS) when
+   * no constraint is derived: routes cannot change any more, and without constraints the answer
+   * depends on the path alone (`skip` only spares a probe that finds nothing).
    */
   resolve (url: string, derived: Derived, skip?: string): AllowSet | null {
+    const q = url.indexOf('?')
+    const path = q === -1 ? url : url.slice(0, q)
+    const memo = derived === undefined && this.candidates !== null && path.length <= MAX_RECENT_PATH_LENGTH
+    if (memo) {
+      const known = this.recent.get(path)
+      if (known !== undefined) return known
+    }
+    const answer = this.probe(path, derived, skip)
+    if (memo) {
+      if (this.recent.size >= MAX_RECENT_PATHS) this.recent.clear()
+      this.recent.set(path, answer)
+    }
+    return answer
+  }
+
+  private probe (path: string, derived: Derived, skip?: string): AllowSet | null {
     const candidates = this.probeList()
     const shadow = this.shadow()
     const found: string[] = []
     let mask = 0
     let rejected = false
-    const q = url.indexOf('?')
-    const path = q === -1 ? url : url.slice(0, q)
     for (let i = 0; i < candidates.length; i++) {
       const method = candidates[i]
       if (method === skip) continue

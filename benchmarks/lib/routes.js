@@ -45,6 +45,16 @@ const SCENARIOS = [
     path: '/users/42'
   },
   {
+    // every request to a path never seen before: the plugin's memo of recent paths never helps,
+    // each 405 probes the router (see lib/load.js randomUserPath)
+    id: 'wrongFresh',
+    title: 'wrong method, a new URL each time',
+    method: 'PATCH',
+    path: '/users/<random>',
+    probePath: '/users/0f3a9c2e',
+    randomPath: 'user'
+  },
+  {
     id: 'unknown',
     title: 'unknown path 404',
     method: 'GET',
