@@ -29,14 +29,19 @@ const MODES = {
 }
 
 // The close calls (matched GET vs plain fastify, our 405 vs plain fastify's 404 and vs node:http)
-// get a second phase: only these three servers, taking turns on these two requests, many short
-// samples, so that each ratio comes from samples a second or two apart.
-const AB_CONTENDERS = ['fastify', 'fastify-allowed-methods', 'node-http']
+// get a second phase: only these servers, taking turns on these two requests, many short samples,
+// so that each ratio comes from samples a second or two apart. A second plain fastify process
+// (CONTROL) takes part as a null control: plain fastify against itself shows how far this method,
+// on this machine, is from 1.00x when both sides run the very same code.
+const CONTROL = 'fastify-control'
+const AB_CONTENDERS = ['fastify', CONTROL, 'fastify-allowed-methods', 'node-http']
 const AB_SCENARIOS = ['matched', 'wrong']
 const AB_PAIRS = [
   { id: 'matchedVsPlain', scenario: 'matched', a: 'fastify-allowed-methods', b: 'fastify' },
   { id: 'wrongVsPlain', scenario: 'wrong', a: 'fastify-allowed-methods', b: 'fastify' },
-  { id: 'wrongVsNodeHttp', scenario: 'wrong', a: 'fastify-allowed-methods', b: 'node-http' }
+  { id: 'wrongVsNodeHttp', scenario: 'wrong', a: 'fastify-allowed-methods', b: 'node-http' },
+  { id: 'controlMatched', scenario: 'matched', a: CONTROL, b: 'fastify' },
+  { id: 'controlWrong', scenario: 'wrong', a: CONTROL, b: 'fastify' }
 ]
 
 const CONNECTIONS = 10
@@ -98,7 +103,7 @@ async function sample ({ server, load, cfg, expected, stats }) {
 
 async function abPhase ({ mode, servers, load, cfgOf, answers, log, stats }) {
   const scenarios = SCENARIOS.filter((s) => AB_SCENARIOS.includes(s.id))
-  const contenders = CONTENDERS.filter((c) => AB_CONTENDERS.includes(c.id))
+  const contenders = AB_CONTENDERS.map((id) => ({ id }))
   const rps = {}
   for (const s of scenarios) {
     rps[s.id] = {}
@@ -131,14 +136,16 @@ async function run ({ full, log = () => {} }) {
   const load = await startLoad()
   try {
     for (const c of CONTENDERS) servers[c.id] = await startServer(c.id)
+    servers[CONTROL] = await startServer('fastify')
     // what each contender answers
     const answers = {}
     for (const c of CONTENDERS) {
       answers[c.id] = {}
       for (const s of SCENARIOS) answers[c.id][s.id] = await probe(servers[c.id].port, s.method, s.probePath ?? s.path)
     }
+    answers[CONTROL] = answers.fastify
     const cfgOf = (c, s, duration) => ({ port: servers[c.id].port, method: s.method, path: s.path, randomPath: s.randomPath, connections: CONNECTIONS, pipelining: PIPELINING, duration, warmup: 0 })
-    for (const c of CONTENDERS) {
+    for (const c of [...CONTENDERS, { id: CONTROL }]) {
       for (const s of SCENARIOS) await load.run(cfgOf(c, s, mode.warmup))
     }
     const samples = {}

@@ -86,9 +86,9 @@ function targets (r) {
     const ours = t['fastify-allowed-methods']
     const pair = r.http.pairs
     const ab = r.http.ab.pairs
-    const close = (p, main) => `${ratio3(p.median)} (A/B phase: ${r.http.ab.rounds} pairs, ${ratio3(p.min)}-${ratio3(p.max)}; main table ${ratio3(main)})`
-    rows.push(['matched GET with fastify-allowed-methods >= 0.99x plain fastify', close(ab.matchedVsPlain, ours.matched.ratio.median), verdict(ab.matchedVsPlain.median >= 0.99)])
-    rows.push(["our 405 >= 1.0x plain fastify's own 404 for the same request", close(ab.wrongVsPlain, ours.wrong.ratio.median), verdict(ab.wrongVsPlain.median >= 1.0)])
+    const close = (p, main, control) => `${ratio3(p.median)} (A/B phase: ${r.http.ab.rounds} pairs, ${ratio3(p.min)}-${ratio3(p.max)}; main table ${ratio3(main)}${control ? `; null control, plain fastify vs a second plain fastify process: ${ratio3(control.median)} (${ratio3(control.min)}-${ratio3(control.max)})` : ''})`
+    rows.push(['matched GET with fastify-allowed-methods >= 0.99x plain fastify', close(ab.matchedVsPlain, ours.matched.ratio.median, ab.controlMatched), verdict(ab.matchedVsPlain.median >= 0.99)])
+    rows.push(["our 405 >= 1.0x plain fastify's own 404 for the same request", close(ab.wrongVsPlain, ours.wrong.ratio.median, ab.controlWrong), verdict(ab.wrongVsPlain.median >= 1.0)])
     rows.push(['our 405 >= 0.85x node:http hard-coded 405', close(ab.wrongVsNodeHttp, pair.vsNodeHttp.median), verdict(ab.wrongVsNodeHttp.median >= 0.85)])
     rows.push(["(not a target) our 405 on a new URL each time (memo of recent paths never hit) vs plain fastify's 404", `${ratio3(pair.freshVsPlain.median)} (rounds ${ratio3(pair.freshVsPlain.min)}-${ratio3(pair.freshVsPlain.max)}), vs node:http ${ratio3(pair.freshVsNodeHttp.median)}`, 'info'])
     rows.push(['405 path >= 6x fastify-allow', `${ratio3(pair.vsFastifyAllowWrong.median)} (rounds ${ratio3(pair.vsFastifyAllowWrong.min)}-${ratio3(pair.vsFastifyAllowWrong.max)})`, verdict(pair.vsFastifyAllowWrong.median >= 6)])
@@ -147,7 +147,7 @@ function httpSection (h) {
     return `${x.cpuUsPerReq.toFixed(1)} µs ${ratio(x.cpuRatio)}, busy ${x.serverBusy.toFixed(2)}`
   })])))
   const ab = h.ab
-  out.push(`The three close calls measured again in an A/B phase: plain fastify, fastify-allowed-methods and node:http take turns (${ab.rounds} rounds of ${ab.duration} s samples) on \`GET /users/42\` and \`PATCH /users/42\`; ratio of samples taken seconds apart, median (min-max)${ab.errors ? `; **${ab.errors} unexpected responses**` : ''}:`)
+  out.push(`The three close calls measured again in an A/B phase: plain fastify, a second plain fastify process (a null control: the same code on both sides), fastify-allowed-methods and node:http take turns (${ab.rounds} rounds of ${ab.duration} s samples) on \`GET /users/42\` and \`PATCH /users/42\`; ratio of samples taken seconds apart, median (min-max)${ab.errors ? `; **${ab.errors} unexpected responses**` : ''}:`)
   out.push(table(['comparison', 'request', 'req/s (medians)', 'ratio'], Object.values(ab.pairs).map((p) => [`${p.a} vs ${p.b}`, `\`${h.scenarios.find((s) => s.id === p.scenario).method} /users/42\``, `${kilo(p.aMedian)} vs ${kilo(p.bMedian)}`, `**${ratio3(p.median)}** (${ratio3(p.min)}-${ratio3(p.max)})`])))
   return out.join('\n\n')
 }
