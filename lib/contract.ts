@@ -129,12 +129,18 @@ export function checkContract (fastify: FastifyInstance, table: MethodTable, opt
     const which = typeof contract.document === 'string' ? `in file ${contract.document}` : 'given as an object'
     return new FST_ALLOWED_METHODS_CONTRACT_INVALID(`${which} ${(err as Error).message}; pass an OpenAPI 3.x or Swagger 2.0 document object, or the path of a JSON or YAML file holding one`)
   }
-  const differences = compareContract(document, table, options.autoOptions)
+  return reportDifferences(fastify, compareContract(document, table, options.autoOptions), contract.strict,
+    'Update the document or the routes (without `strict: true` these are warnings).')
+}
+
+/**
+ * Strict: the error `ready()` rejects with, listing every difference, then `fix`. Otherwise each
+ * difference is logged as a warning (naming `where` the document comes from, when given).
+ */
+export function reportDifferences (fastify: FastifyInstance, differences: ContractDifference[], strict: boolean, fix: string, where?: string): Error | undefined {
   if (differences.length === 0) return undefined
-  if (contract.strict) {
-    return new FST_ALLOWED_METHODS_CONTRACT_MISMATCH(differences.map(d => `  - ${d.message}`).join('\n') +
-      '\nUpdate the document or the routes (without `strict: true` these are warnings).')
-  }
-  for (const d of differences) fastify.log.warn({ method: d.method, path: d.path, contract: d.kind }, `fastify-allowed-methods: ${d.message}`)
+  if (strict) return new FST_ALLOWED_METHODS_CONTRACT_MISMATCH(differences.map(d => `  - ${d.message}`).join('\n') + '\n' + fix)
+  const suffix = where === undefined ? '' : ` (${where})`
+  for (const d of differences) fastify.log.warn({ method: d.method, path: d.path, contract: d.kind }, `fastify-allowed-methods: ${d.message}${suffix}`)
   return undefined
 }

@@ -1,8 +1,8 @@
 import type { FastifyInstance } from 'fastify'
 import { normaliseDocument } from '../audit/document'
 import type { ApiDocument } from '../audit/document'
-import { compareContract } from '../contract'
-import { FST_ALLOWED_METHODS_CONTRACT_INVALID, FST_ALLOWED_METHODS_CONTRACT_MISMATCH } from '../errors'
+import { compareContract, reportDifferences } from '../contract'
+import { FST_ALLOWED_METHODS_CONTRACT_INVALID } from '../errors'
 import type { MethodTable } from '../method-table'
 
 /**
@@ -21,14 +21,6 @@ export function checkStaticDocument (fastify: FastifyInstance, table: MethodTabl
     fastify.log.warn(`fastify-allowed-methods: cannot compare the routes with the document ${reason}`)
     return undefined
   }
-  const differences = compareContract(document, table, autoOptions)
-  if (differences.length === 0) return undefined
-  if (strict) {
-    return new FST_ALLOWED_METHODS_CONTRACT_MISMATCH(differences.map(d => `  - ${d.message}`).join('\n') +
-      `\nUpdate the document of ${where} or the routes (without openapiStrict: true these are warnings).`)
-  }
-  for (const d of differences) {
-    fastify.log.warn({ method: d.method, path: d.path, contract: d.kind }, `fastify-allowed-methods: ${d.message} (${where})`)
-  }
-  return undefined
+  return reportDifferences(fastify, compareContract(document, table, autoOptions), strict,
+    `Update the document of ${where} or the routes (without openapiStrict: true these are warnings).`, where)
 }
