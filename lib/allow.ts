@@ -76,10 +76,11 @@ function sameParams (a: Record<string, unknown>, b: Record<string, unknown>): bo
 }
 
 /**
- * Computes Allow by asking fastify's own router, one lookup per supported method, so that the
- * answer can never disagree with real routing (trailing slashes, case, regex params, constraints,
- * prefixes...). Only the 404 path pays for it; its cost depends on the URL, not on the number of
- * routes (find-my-way is a radix tree), and nothing is cached per URL.
+ * Computes Allow by asking fastify's own router, one lookup per method that has routes, so that
+ * the answer can never disagree with real routing (trailing slashes, case, regex params,
+ * constraints, prefixes...). Only the 404 path pays for it; its cost depends on the URL, not on the
+ * number of routes (find-my-way is a radix tree). The only per-URL state is the bounded memo of
+ * recent paths (MAX_RECENT_PATHS), which a flood of new URLs cannot grow.
  */
 export class AllowResolver {
   /** The methods to probe, fixed at onReady (see probeList()). */
@@ -203,8 +204,7 @@ export class AllowResolver {
 
   /** Freezes the candidate list and the constraint derivers once the route set is final. */
   prepare (): void {
-    this.candidates = null
-    this.candidates = this.probeList()
+    this.candidates = this.routedMethods()
     this.sets.clear()
     this.recent.clear()
     this.refreshConstraints()
@@ -249,7 +249,10 @@ export class AllowResolver {
    * with FST_ALLOWED_METHODS_REGISTERED_LATE), so probing them could only find nothing.
    */
   private probeList (): string[] {
-    if (this.candidates !== null) return this.candidates
+    return this.candidates ?? this.routedMethods()
+  }
+
+  private routedMethods (): string[] {
     const supported = new Set(this.fastify.supportedMethods)
     return sortMethods([...this.table.routedMethods].filter(m => supported.has(m)))
   }

@@ -20,6 +20,11 @@ export function withOnRequest (opts: unknown, hook: onRequestHookHandler): Recor
   return { ...copy, onRequest: [...(own === undefined || own === null ? [] : Array.isArray(own) ? own : [own]), hook] }
 }
 
+/** The root instance is a plain object; every encapsulated one is created from its parent. */
+export function isRoot (fastify: FastifyInstance): boolean {
+  return Object.getPrototypeOf(fastify) === Object.prototype
+}
+
 /**
  * Puts `hook` into every notFound context. fastify gives a notFound context the onRequest hooks
  * of the instance that set it, plus those of the `opts` passed to `setNotFoundHandler(opts,
@@ -28,29 +33,25 @@ export function withOnRequest (opts: unknown, hook: onRequestHookHandler): Recor
  * hook to the options of every later `setNotFoundHandler()` call, at the root or under a prefix.
  * The hook then runs after the app's own onRequest hooks, exactly where a 404 would be decided.
  */
-/** The root instance is a plain object; every encapsulated one is created from its parent. */
-export function isRoot (fastify: FastifyInstance): boolean {
-  return Object.getPrototypeOf(fastify) === Object.prototype
-}
-
 export function installOnRequest (fastify: FastifyInstance, notFoundHook: onRequestHookHandler, everyRequestHook: onRequestHookHandler, priorOptionsCatchAll: boolean): HookScope {
-  const original = fastify.setNotFoundHandler as unknown as SetNotFoundHandler
   // `fastify` is the root instance (plugin.ts checks it)
-  if (!priorOptionsCatchAll) {
-    try {
-      original.call(fastify, { onRequest: [notFoundHook] })
-    } catch {
-      // "Not found handler already set": the app's own root handler was set before the plugin
-      fastify.addHook('onRequest', everyRequestHook)
-      return 'everyRequest'
-    }
-    const wrapped: SetNotFoundHandler = function setNotFoundHandler (this: FastifyInstance, opts?: unknown, handler?: unknown) {
-      if (typeof opts === 'function') return original.call(this, withOnRequest(undefined, notFoundHook), opts)
-      return original.call(this, withOnRequest(opts, notFoundHook), handler)
-    }
-    fastify.setNotFoundHandler = wrapped as unknown as FastifyInstance['setNotFoundHandler']
-    return 'notFound'
-  }
+  if (!priorOptionsCatchAll && intoNotFoundContexts(fastify, notFoundHook)) return 'notFound'
   fastify.addHook('onRequest', everyRequestHook)
   return 'everyRequest'
+}
+
+/** False when the app's own root notFound handler was set before the plugin (fastify throws). */
+function intoNotFoundContexts (fastify: FastifyInstance, hook: onRequestHookHandler): boolean {
+  const original = fastify.setNotFoundHandler as unknown as SetNotFoundHandler
+  try {
+    original.call(fastify, { onRequest: [hook] })
+  } catch {
+    return false // "Not found handler already set for Fastify instance with prefix: '/'"
+  }
+  const wrapped: SetNotFoundHandler = function setNotFoundHandler (this: FastifyInstance, opts?: unknown, handler?: unknown) {
+    if (typeof opts === 'function') return original.call(this, withOnRequest(undefined, hook), opts)
+    return original.call(this, withOnRequest(opts, hook), handler)
+  }
+  fastify.setNotFoundHandler = wrapped as unknown as FastifyInstance['setNotFoundHandler']
+  return true
 }

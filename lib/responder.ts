@@ -35,9 +35,9 @@ export class Responder {
   }
 
   /**
-   * The root hook of the 'everyRequest' scope (the plugin registered on an encapsulated instance,
-   * or after the app's own root notFound handler): the hot path of every matched request there,
-   * one property read, change with care.
+   * The root hook of the 'everyRequest' scope (the plugin registered after the app's own root
+   * notFound handler, or after @fastify/cors): the hot path of every matched request there, one
+   * property read, change with care.
    */
   readonly onRequest = (request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction): void => {
     if (request.is404 === false) {

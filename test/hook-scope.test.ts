@@ -90,19 +90,7 @@ test('every form of setNotFoundHandler after the plugin keeps the 405s and the a
 })
 
 test('where a notFound context cannot be had, one root hook with one check', async (t) => {
-  t.test('the app set its root notFound handler before the plugin', async (t) => {
-    const app = Fastify()
-    t.teardown(() => app.close())
-    app.setNotFoundHandler(async (_request, reply) => reply.code(404).send('mine'))
-    await app.register(fastifyAllowedMethods)
-    app.get('/items', async () => 'items')
-    const base = await listen(app)
-    t.ok(onRequestHooksOf(app) > 0, 'routes carry the plugin\'s root hook')
-    t.equal((await send(base, 'POST', '/items')).status, 405)
-    t.equal((await send(base, 'GET', '/items')).body, 'items')
-    t.equal((await send(base, 'GET', '/nowhere')).body, 'mine')
-  })
-
+  // the app's root notFound handler set before the plugin: test/not-found-handlers.test.ts
   t.test('@fastify/cors registered before the plugin', async (t) => {
     const app = Fastify()
     t.teardown(() => app.close())

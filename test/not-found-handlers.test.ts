@@ -66,6 +66,10 @@ test('the user\'s own root notFound handler, set before the plugin', async (t) =
   const base = await listen(app)
   t.equal((await send(base, 'GET', '/nowhere')).body, 'mine')
   t.equal((await send(base, 'PUT', '/items')).status, 405)
+  t.equal((await send(base, 'POST', '/items')).status, 405)
+  t.equal((await send(base, 'GET', '/items')).body, 'items')
+  // the root notFound slot is taken: the plugin falls back to a root hook (test/hook-scope.test.ts)
+  t.match(app.printRoutes({ includeHooks: true }), /\(onRequest\)/, 'routes carry the plugin\'s root hook')
 })
 
 test('notFound handlers under a prefix', async (t) => {
