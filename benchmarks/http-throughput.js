@@ -11,7 +11,7 @@ const path = require('node:path')
 const { startServer, forkPinned, nextMessage } = require('./lib/spawn')
 const { probe } = require('./lib/probe')
 const { runStandalone } = require('./lib/child')
-const { SCENARIOS } = require('./lib/routes')
+const { SCENARIOS, PREHANDLER_SCENARIOS } = require('./lib/routes')
 const { median, min, max } = require('./lib/stats')
 
 const CONTENDERS = [
@@ -44,6 +44,27 @@ const AB_PAIRS = [
   { id: 'controlWrong', scenario: 'wrong', a: CONTROL, b: 'fastify' }
 ]
 
+// The root-preHandler phase (issue 9): the same app with an auth-like root preHandler that lets the
+// request through (every request carries its header), without and with the plugin. Fastify runs
+// root preHandlers for its 404, so the plugin's 405 is answered after that hook too: this phase
+// compares that 405 with the 404 it replaces (plain fastify + the same hook, same request), with
+// the same app's own 404 on an unknown URL, and with plain fastify + hook's 404 on that URL. Run
+// like the A/B phase (same rounds and sample length), after it, with these servers only. A pair
+// may compare two requests (`bScenario`): samples of the same round, seconds apart.
+const PH_PLAIN = 'fastify-prehandler'
+const PH_OURS = 'fastify-allowed-methods-prehandler'
+const PH_CONTENDERS = [
+  { id: PH_PLAIN, title: 'plain fastify + root preHandler' },
+  { id: PH_OURS, title: 'fastify + fastify-allowed-methods + root preHandler' }
+]
+const PH_PAIRS = [
+  { id: 'wrongVsPlain', scenario: 'wrong', a: PH_OURS, b: PH_PLAIN },
+  { id: 'wrongVsOwnUnknown', scenario: 'wrong', a: PH_OURS, b: PH_OURS, bScenario: 'unknown' },
+  { id: 'wrongVsPlainUnknown', scenario: 'wrong', a: PH_OURS, b: PH_PLAIN, bScenario: 'unknown' },
+  { id: 'unknownVsPlain', scenario: 'unknown', a: PH_OURS, b: PH_PLAIN },
+  { id: 'matchedVsPlain', scenario: 'matched', a: PH_OURS, b: PH_PLAIN }
+]
+
 const CONNECTIONS = 10
 const PIPELINING = 10
 
@@ -63,6 +84,11 @@ async function startLoad () {
       child.disconnect()
     }
   }
+}
+
+/** "405, Allow: GET, HEAD" or "404", as in the report's tables. */
+function answerLabel (a) {
+  return a.status === 405 || a.allow ? `${a.status}, Allow: ${a.allow ?? 'none'}` : String(a.status)
 }
 
 function rotate (list, by) {
@@ -101,33 +127,66 @@ async function sample ({ server, load, cfg, expected, stats }) {
   }
 }
 
-async function abPhase ({ mode, servers, load, cfgOf, answers, log, stats }) {
-  const scenarios = SCENARIOS.filter((s) => AB_SCENARIOS.includes(s.id))
-  const contenders = AB_CONTENDERS.map((id) => ({ id }))
+/**
+ * Paired rounds on a few servers: round after round, every scenario is sent to every contender in
+ * turn (order rotated each round), `rounds` samples of `duration` s each. A pair's ratio is taken
+ * per round (a / b, req/s) and its median reported; so is the ratio of the server CPU time per
+ * request (b / a: above 1, a costs less).
+ */
+async function abPhase ({ rounds, duration, contenderIds, scenarios, pairList, name, servers, load, cfgOf, answers, log, stats }) {
+  const contenders = contenderIds.map((id) => ({ id }))
   const rps = {}
+  const cpu = {}
   for (const s of scenarios) {
     rps[s.id] = {}
-    for (const c of contenders) rps[s.id][c.id] = []
+    cpu[s.id] = {}
+    for (const c of contenders) {
+      rps[s.id][c.id] = []
+      cpu[s.id][c.id] = []
+    }
   }
   let errors = 0
-  for (let round = 0; round < mode.abRounds; round++) {
+  for (let round = 0; round < rounds; round++) {
     for (const s of scenarios) {
       for (const c of rotate(contenders, round)) {
-        const x = await sample({ server: servers[c.id], load, cfg: cfgOf(c, s, mode.abDuration), expected: answers[c.id][s.id].status, stats })
+        const x = await sample({ server: servers[c.id], load, cfg: cfgOf(c, s, duration), expected: answers[c.id][s.id].status, stats })
         errors += x.errors
         rps[s.id][c.id].push(x.rps)
+        cpu[s.id][c.id].push(x.cpuUsPerReq)
       }
     }
   }
-  log(`  A/B phase: ${mode.abRounds} rounds done`)
+  log(`  ${name}: ${rounds} rounds done`)
   const pairs = {}
-  for (const p of AB_PAIRS) {
+  for (const p of pairList) {
+    const bScenario = p.bScenario ?? p.scenario
     const a = rps[p.scenario][p.a]
-    const b = rps[p.scenario][p.b]
+    const b = rps[bScenario][p.b]
     const ratios = a.map((x, i) => x / b[i])
-    pairs[p.id] = { ...p, median: median(ratios), min: min(ratios), max: max(ratios), aMedian: median(a), bMedian: median(b) }
+    const aCpu = cpu[p.scenario][p.a]
+    const bCpu = cpu[bScenario][p.b]
+    const cpuRatios = aCpu.map((x, i) => bCpu[i] / x)
+    pairs[p.id] = {
+      ...p,
+      median: median(ratios),
+      min: min(ratios),
+      max: max(ratios),
+      aMedian: median(a),
+      bMedian: median(b),
+      aCpuUsPerReq: median(aCpu),
+      bCpuUsPerReq: median(bCpu),
+      cpuRatio: { median: median(cpuRatios), min: min(cpuRatios), max: max(cpuRatios) }
+    }
   }
-  return { rounds: mode.abRounds, duration: mode.abDuration, errors, pairs }
+  const samples = {}
+  for (const s of scenarios) {
+    samples[s.id] = {}
+    for (const c of contenders) {
+      const list = rps[s.id][c.id]
+      samples[s.id][c.id] = { rps: { median: median(list), min: min(list), max: max(list) }, cpuUsPerReq: median(cpu[s.id][c.id]) }
+    }
+  }
+  return { rounds, duration, errors, pairs, samples }
 }
 
 async function run ({ full, log = () => {} }) {
@@ -137,6 +196,7 @@ async function run ({ full, log = () => {} }) {
   try {
     for (const c of CONTENDERS) servers[c.id] = await startServer(c.id)
     servers[CONTROL] = await startServer('fastify')
+    for (const c of PH_CONTENDERS) servers[c.id] = await startServer(c.id)
     // what each contender answers
     const answers = {}
     for (const c of CONTENDERS) {
@@ -144,9 +204,25 @@ async function run ({ full, log = () => {} }) {
       for (const s of SCENARIOS) answers[c.id][s.id] = await probe(servers[c.id].port, s.method, s.probePath ?? s.path)
     }
     answers[CONTROL] = answers.fastify
-    const cfgOf = (c, s, duration) => ({ port: servers[c.id].port, method: s.method, path: s.path, randomPath: s.randomPath, connections: CONNECTIONS, pipelining: PIPELINING, duration, warmup: 0 })
+    // the root-preHandler servers: what they answer with the hook's header, without it (the hook
+    // should answer 401 for every request, the plugin's 405 included), and whether the hook ran
+    // for the answer with the header (its run counter, read before and after the probe)
+    for (const c of PH_CONTENDERS) {
+      answers[c.id] = {}
+      for (const s of PREHANDLER_SCENARIOS) {
+        const before = (await servers[c.id].ask('stats')).preHandlerRuns
+        const answer = await probe(servers[c.id].port, s.method, s.path, s.headers)
+        const after = (await servers[c.id].ask('stats')).preHandlerRuns
+        const anonymous = await probe(servers[c.id].port, s.method, s.path)
+        answers[c.id][s.id] = { ...answer, preHandlerRan: after - before === 1, anonymous: answerLabel(anonymous) }
+      }
+    }
+    const cfgOf = (c, s, duration) => ({ port: servers[c.id].port, method: s.method, path: s.path, randomPath: s.randomPath, ...(s.headers ? { headers: s.headers } : {}), connections: CONNECTIONS, pipelining: PIPELINING, duration, warmup: 0 })
     for (const c of [...CONTENDERS, { id: CONTROL }]) {
       for (const s of SCENARIOS) await load.run(cfgOf(c, s, mode.warmup))
+    }
+    for (const c of PH_CONTENDERS) {
+      for (const s of PREHANDLER_SCENARIOS) await load.run(cfgOf(c, s, mode.warmup))
     }
     const samples = {}
     for (const c of CONTENDERS) {
@@ -162,7 +238,37 @@ async function run ({ full, log = () => {} }) {
       }
       log(`  round ${round + 1}/${mode.rounds} done`)
     }
-    const ab = await abPhase({ mode, servers, load, cfgOf, answers, log, stats })
+    const ab = await abPhase({
+      rounds: mode.abRounds,
+      duration: mode.abDuration,
+      contenderIds: AB_CONTENDERS,
+      scenarios: SCENARIOS.filter((s) => AB_SCENARIOS.includes(s.id)),
+      pairList: AB_PAIRS,
+      name: 'A/B phase',
+      servers,
+      load,
+      cfgOf,
+      answers,
+      log,
+      stats
+    })
+    const preHandler = await abPhase({
+      rounds: mode.abRounds,
+      duration: mode.abDuration,
+      contenderIds: PH_CONTENDERS.map((c) => c.id),
+      scenarios: PREHANDLER_SCENARIOS,
+      pairList: PH_PAIRS,
+      name: 'root-preHandler phase',
+      servers,
+      load,
+      cfgOf,
+      answers,
+      log,
+      stats
+    })
+    preHandler.contenders = PH_CONTENDERS
+    preHandler.scenarios = PREHANDLER_SCENARIOS
+    preHandler.answers = Object.fromEntries(PH_CONTENDERS.map((c) => [c.id, answers[c.id]]))
     const table = {}
     for (const c of CONTENDERS) {
       table[c.id] = {}
@@ -184,7 +290,7 @@ async function run ({ full, log = () => {} }) {
         }
       }
     }
-    return { mode, connections: CONNECTIONS, pipelining: PIPELINING, contenders: CONTENDERS, scenarios: SCENARIOS, table, ab, stats }
+    return { mode, connections: CONNECTIONS, pipelining: PIPELINING, contenders: CONTENDERS, scenarios: SCENARIOS, table, ab, preHandler, stats }
   } finally {
     load.close()
     for (const s of Object.values(servers)) await s.close()
@@ -192,10 +298,13 @@ async function run ({ full, log = () => {} }) {
 }
 
 if (require.main === module) {
-  runStandalone(run, (r) => Object.fromEntries(r.contenders.map((c) => [c.id, Object.fromEntries(r.scenarios.map((s) => {
-    const x = r.table[c.id][s.id]
-    return [s.id, `${x.answer.status} ${Math.round(x.rps.median)} req/s ${x.ratio.median.toFixed(2)}x, ${x.cpuUsPerReq.toFixed(1)} us/req, busy ${x.serverBusy.toFixed(2)}, errors ${x.errors}`]
-  }))])))
+  runStandalone(run, (r) => ({
+    ...Object.fromEntries(r.contenders.map((c) => [c.id, Object.fromEntries(r.scenarios.map((s) => {
+      const x = r.table[c.id][s.id]
+      return [s.id, `${x.answer.status} ${Math.round(x.rps.median)} req/s ${x.ratio.median.toFixed(2)}x, ${x.cpuUsPerReq.toFixed(1)} us/req, busy ${x.serverBusy.toFixed(2)}, errors ${x.errors}`]
+    }))])),
+    preHandler: Object.fromEntries(Object.values(r.preHandler.pairs).map((p) => [p.id, `${p.median.toFixed(3)}x (${p.min.toFixed(3)}-${p.max.toFixed(3)})`]))
+  }))
 }
 
-module.exports = { run, CONTENDERS, MODES, CONNECTIONS, PIPELINING }
+module.exports = { run, CONTENDERS, PH_CONTENDERS, MODES, CONNECTIONS, PIPELINING }

@@ -95,6 +95,7 @@ function targets (r) {
     rows.push(['unknown-path 404 >= 15x fastify-allow', `${ratio3(pair.vsFastifyAllowUnknown.median)} (rounds ${ratio3(pair.vsFastifyAllowUnknown.min)}-${ratio3(pair.vsFastifyAllowUnknown.max)})`, verdict(pair.vsFastifyAllowUnknown.median >= 15)])
     const ahead = pair.aheadOf
     rows.push(['ahead of restify and koa (every scenario)', `lowest ratio: ${ratio3(ahead.restify)} vs restify, ${ratio3(ahead.koa)} vs koa`, verdict(ahead.restify > 1 && ahead.koa > 1)])
+    rows.push(...preHandlerTargets(r.http.preHandler))
   }
   if (r.micro) {
     const m = r.micro
@@ -116,6 +117,28 @@ function targets (r) {
     rows.push(['405 for a POST with a 50 MB body answers before the body is sent, body not read', `${c.status} after ${c.ttfbMs.toFixed(1)} ms, ${c.bodyBytesSentAtFirstByte.toLocaleString('en-US')} of ${r.body.body.toLocaleString('en-US')} body bytes sent; body parsed ${c.bodiesParsed} times`, verdict(ok)])
   }
   return rows
+}
+
+/**
+ * The root-preHandler targets (issue 9): the 405 answered after an auth-like root preHandler vs
+ * the 404 it replaces (plain fastify + the same hook, same request), and vs the same app's own
+ * 404 on an unknown URL. If the hook did not run for the 405 (answered before it), the figure
+ * does not measure the path the target is about: no verdict.
+ */
+function preHandlerTargets (ph) {
+  const p = ph.pairs
+  const ran = ph.answers['fastify-allowed-methods-prehandler'].wrong.preHandlerRan
+  const skipped = ran ? '' : '; **the preHandler did not run for this 405** (answered before it: not the path this target is about)'
+  const judge = (ok) => (ran ? verdict(ok) : 'n/a')
+  const range = (x) => `${ratio3(x.median)} (${ph.rounds} pairs, ${ratio3(x.min)}-${ratio3(x.max)})`
+  return [
+    ["405 with a root preHandler >= 0.95x plain fastify + the same hook's 404 for the same request",
+      `${range(p.wrongVsPlain)}; vs plain fastify + hook's 404 on an unknown URL ${ratio3(p.wrongVsPlainUnknown.median)}; server CPU per request ${p.wrongVsPlain.aCpuUsPerReq.toFixed(1)} vs ${p.wrongVsPlain.bCpuUsPerReq.toFixed(1)} µs${skipped}`,
+      judge(p.wrongVsPlain.median >= 0.95)],
+    ["405 with a root preHandler >= 0.95x the same app's own 404 on an unknown URL",
+      `${range(p.wrongVsOwnUnknown)}; server CPU per request ${p.wrongVsOwnUnknown.aCpuUsPerReq.toFixed(1)} vs ${p.wrongVsOwnUnknown.bCpuUsPerReq.toFixed(1)} µs${skipped}`,
+      judge(p.wrongVsOwnUnknown.median >= 0.95)]
+  ]
 }
 
 // ---- markdown ----
@@ -149,6 +172,32 @@ function httpSection (h) {
   const ab = h.ab
   out.push(`The three close calls measured again in an A/B phase: plain fastify, a second plain fastify process (a null control: the same code on both sides), fastify-allowed-methods and node:http take turns (${ab.rounds} rounds of ${ab.duration} s samples) on \`GET /users/42\` and \`PATCH /users/42\`; ratio of samples taken seconds apart, median (min-max)${ab.errors ? `; **${ab.errors} unexpected responses**` : ''}:`)
   out.push(table(['comparison', 'request', 'req/s (medians)', 'ratio'], Object.values(ab.pairs).map((p) => [`${p.a} vs ${p.b}`, `\`${h.scenarios.find((s) => s.id === p.scenario).method} /users/42\``, `${kilo(p.aMedian)} vs ${kilo(p.bMedian)}`, `**${ratio3(p.median)}** (${ratio3(p.min)}-${ratio3(p.max)})`])))
+  if (h.preHandler) out.push(preHandlerSection(h.preHandler))
+  return out.join('\n\n')
+}
+
+function preHandlerSection (ph) {
+  const out = []
+  const request = (s) => `\`${s.method} ${s.path}\``
+  const scenario = (id) => ph.scenarios.find((s) => s.id === id)
+  const title = (id) => ph.contenders.find((c) => c.id === id).title
+  out.push('### With a root preHandler\n\n' +
+    `The same app with a root \`preHandler\` hook like an auth hook (it lets a request with \`authorization: ${ph.scenarios[0].headers.authorization}\` through, answers 401 to any other), added after the plugin; every request of the load carries that header. ` +
+    `Both servers take turns on the three requests, ${ph.rounds} rounds of ${ph.duration} s samples, after the A/B phase${ph.errors ? `; **${ph.errors} unexpected responses**` : ''}. ` +
+    '"hook ran": the hook\'s run counter moved for the probe with the header; "without the header": what an anonymous client gets.')
+  out.push(table(['server', ...ph.scenarios.map((s) => request(s))], ph.contenders.map((c) => [c.title, ...ph.scenarios.map((s) => {
+    const a = ph.answers[c.id][s.id]
+    const x = ph.samples[s.id][c.id]
+    return `${kilo(x.rps.median)} (${kilo(x.rps.min)}-${kilo(x.rps.max)}), ${x.cpuUsPerReq.toFixed(1)} µs/req<br>${answerLabel(a)}, hook ran: ${a.preHandlerRan ? 'yes' : '**no**'}<br>without the header: ${a.anonymous}`
+  })])))
+  out.push('Ratios of samples taken in the same round, median (min-max); CPU ratio = the second server\'s CPU time per request / the first\'s (above 1: the first costs less):')
+  out.push(table(['comparison', 'req/s (medians)', 'req/s ratio', 'CPU µs/req (medians)', 'CPU ratio'], Object.values(ph.pairs).map((p) => [
+    `${title(p.a)} ${request(scenario(p.scenario))} vs ${p.b === p.a ? 'the same server' : title(p.b)} ${request(scenario(p.bScenario ?? p.scenario))}`,
+    `${kilo(p.aMedian)} vs ${kilo(p.bMedian)}`,
+    `**${ratio3(p.median)}** (${ratio3(p.min)}-${ratio3(p.max)})`,
+    `${p.aCpuUsPerReq.toFixed(1)} vs ${p.bCpuUsPerReq.toFixed(1)}`,
+    `${ratio3(p.cpuRatio.median)} (${ratio3(p.cpuRatio.min)}-${ratio3(p.cpuRatio.max)})`
+  ])))
   return out.join('\n\n')
 }
 

@@ -5,7 +5,7 @@
 
 const path = require('node:path')
 const Fastify = require('fastify')
-const { routeSet, payload } = require('./routes')
+const { routeSet, payload, AUTH_HEADERS } = require('./routes')
 
 const VARIANTS = ['plain', 'allowed-methods', 'fastify-allow']
 
@@ -48,15 +48,36 @@ async function buildFastify ({ variant, routes = routeSet(), fastifyOptions = {}
 module.exports = { buildFastify, loadPlugin, pluginDir, VARIANTS }
 
 /**
- * `create(options)` for a fastify server child. Options: `fillers` (route count), `bodyLimit`, and
- * `instrument` (count preParsing runs and octet-stream bodies parsed, for the big-body check).
+ * A root preHandler like an auth hook (@fastify/auth's documented `app.addHook('preHandler',
+ * app.auth([...]))`), kept cheap: a request whose `authorization` header is AUTH_HEADERS' passes,
+ * any other gets 401. Fastify runs root preHandlers for its 404 too. `counters.preHandlerRuns`
+ * counts its runs, so that a probe can tell whether it ran for a given answer.
  */
-function fastifyServer (variant) {
+function addAuthPreHandler (app, counters) {
+  const expected = AUTH_HEADERS.authorization
+  app.addHook('preHandler', function authPreHandler (request, reply, done) {
+    counters.preHandlerRuns++
+    if (request.headers.authorization === expected) {
+      done()
+      return
+    }
+    reply.code(401).send({ statusCode: 401, error: 'Unauthorized', message: 'Missing or invalid credentials' })
+  })
+}
+
+/**
+ * `create(options)` for a fastify server child. Options (`defaults`, then BENCH_SERVER_OPTIONS):
+ * `fillers` (route count), `bodyLimit`, `instrument` (count preParsing runs and octet-stream bodies
+ * parsed, for the big-body check), `authPreHandler` (a root auth-like preHandler, see
+ * addAuthPreHandler; added after the plugin, before the routes).
+ */
+function fastifyServer (variant, defaults = {}) {
   const { listenFastify } = require('./child')
-  return async function create (options = {}) {
-    const counters = { preParsing: 0, parsedBodies: 0, parsedBytes: 0, responses: [] }
+  return async function create (given = {}) {
+    const options = { ...defaults, ...given }
+    const counters = { preParsing: 0, parsedBodies: 0, parsedBytes: 0, responses: [], preHandlerRuns: 0 }
     const fastifyOptions = options.bodyLimit ? { bodyLimit: options.bodyLimit } : {}
-    const instrument = options.instrument
+    const instrumentBody = options.instrument
       ? (app) => {
           app.addHook('preParsing', (request, reply, payload, done) => {
             counters.preParsing++
@@ -71,6 +92,12 @@ function fastifyServer (variant) {
             counters.responses.push({ status: reply.statusCode, socketBytesRead: request.raw.socket.bytesRead })
             done()
           })
+        }
+      : undefined
+    const instrument = instrumentBody || options.authPreHandler
+      ? (app) => {
+          if (instrumentBody) instrumentBody(app)
+          if (options.authPreHandler) addAuthPreHandler(app, counters)
         }
       : undefined
     const app = await buildFastify({ variant, routes: routeSet(options.fillers), fastifyOptions, instrument })

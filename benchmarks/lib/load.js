@@ -35,6 +35,7 @@ function cannon (opts) {
  * @param {number} [cfg.duration] seconds (or cfg.amount requests)
  * @param {number} [cfg.amount]
  * @param {'unknown'|'user'} [cfg.randomPath] every request to a new random path of that kind
+ * @param {Record<string, string>} [cfg.headers] request headers sent with every request
  */
 async function run (cfg) {
   const base = {
@@ -44,6 +45,7 @@ async function run (cfg) {
     pipelining: cfg.pipelining,
     timeout: 10
   }
+  if (cfg.headers) base.headers = cfg.headers
   if (cfg.randomPath) {
     const next = RANDOM_PATHS[cfg.randomPath]
     base.requests = [{ setupRequest: (req) => ({ ...req, path: next() }) }]

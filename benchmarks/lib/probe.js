@@ -4,9 +4,9 @@
 
 const http = require('node:http')
 
-function probe (port, method, path) {
+function probe (port, method, path, headers = {}) {
   return new Promise((resolve, reject) => {
-    const req = http.request({ host: '127.0.0.1', port, method, path, agent: false }, (res) => {
+    const req = http.request({ host: '127.0.0.1', port, method, path, headers, agent: false }, (res) => {
       let bytes = 0
       res.on('data', (d) => { bytes += d.length })
       res.on('end', () => resolve({

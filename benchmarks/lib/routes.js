@@ -68,9 +68,21 @@ const SCENARIOS = [
   }
 ]
 
+/**
+ * The credentials of the auth-like root preHandler of the `-prehandler` servers (see
+ * fastify-app.js `authPreHandler`): a request with this header passes, any other gets 401.
+ */
+const AUTH_HEADERS = { authorization: 'Bearer ok' }
+
+/**
+ * The requests of the root-preHandler phase (http-throughput.js): the same requests as SCENARIOS,
+ * each sent with AUTH_HEADERS so that the hook lets it through.
+ */
+const PREHANDLER_SCENARIOS = ['matched', 'wrong', 'unknown'].map((id) => ({ ...SCENARIOS.find((s) => s.id === id), headers: AUTH_HEADERS }))
+
 /** The body every GET handler answers with. */
 function payload (id) {
   return { id, ok: true }
 }
 
-module.exports = { API_ROUTES, DEFAULT_FILLERS, routeSet, routeSetOfSize, SCENARIOS, payload }
+module.exports = { API_ROUTES, DEFAULT_FILLERS, routeSet, routeSetOfSize, SCENARIOS, AUTH_HEADERS, PREHANDLER_SCENARIOS, payload }
