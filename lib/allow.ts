@@ -1,14 +1,16 @@
-import type { FastifyInstance } from 'fastify'
+import type { FastifyInstance, FastifyRequest } from 'fastify'
 import type { IncomingHttpHeaders } from 'node:http'
 import FindMyWay from 'find-my-way'
 import { FST_ALLOWED_METHODS_UNKNOWN_STRATEGY } from './errors'
-import type { MethodTable, SeenRoute } from './method-table'
+import type { HideFn, MethodTable, SeenRoute } from './method-table'
 import { sortMethods } from './methods'
 
 type Derived = Record<string, unknown> | undefined
 type Router = FindMyWay.Instance<FindMyWay.HTTPVersion.V1>
 /** What find-my-way records of each route it holds (`router.routes`, not in its typings). */
 type RouterEntry = { path: string, params: string[] }
+/** What the shadow router stores per route: is it hidden, always or from some callers. */
+type ShadowStore = { hidden: boolean, hideFn: HideFn | null }
 type Strategy = { name: string, deriveConstraint: (req: unknown, ctx?: unknown) => unknown }
 type RouterOptionName = 'ignoreTrailingSlash' | 'ignoreDuplicateSlashes' | 'caseSensitive' |
   'useSemicolonDelimiter' | 'maxParamLength' | 'allowUnsafeRegex' | 'constraints'
@@ -102,7 +104,13 @@ export class AllowResolver {
 
   constructor (private readonly fastify: FastifyInstance, private readonly table: MethodTable, private readonly autoOptions: boolean) {}
 
-  /** Registers a route that Allow must not count (hidden, or another plugin's catch-all). */
+  /**
+   * Set by probe(): the last answer asked a route's `config.allow.hide` function, so it holds for
+   * that request only and must not be remembered for the path.
+   */
+  private askedHideFn = false
+
+  /** Registers a route that Allow must not count for every caller (hidden, a hide function, or another plugin's catch-all). */
   addHidden (route: SeenRoute): void {
     for (const method of route.methods) this.hiddenMethods.add(method)
   }
@@ -188,12 +196,12 @@ export class AllowResolver {
         }
       }
     }
-    const hiddenKeys = new Set(entries.filter(e => e.route.hidden).map(e => e.key))
+    const hiddenKeys = new Set(entries.filter(e => e.route.hidden || e.route.hideFn !== null).map(e => e.key))
     const shadow = this.newRouter()
     for (const { route, method, path, key } of entries) {
       if (!hiddenKeys.has(key)) continue
       try {
-        shadow.on(method as FindMyWay.HTTPMethod, path, { constraints: route.constraints ?? {} }, noop, { hidden: route.hidden })
+        shadow.on(method as FindMyWay.HTTPMethod, path, { constraints: route.constraints ?? {} }, noop, { hidden: route.hidden, hideFn: route.hideFn } satisfies ShadowStore)
       } catch {
         // the same route seen twice (fastify fires HEAD twice under some prefixes)
       }
@@ -229,7 +237,8 @@ export class AllowResolver {
     if (!this.derivesHost && !this.derivesVersion && this.strategies.length === 0) return undefined
     const derived: Record<string, unknown> = {}
     if (this.derivesHost) {
-      const host = headers.host ?? headers[':authority']
+      // `||` as find-my-way derives it: an empty Host header derives no host
+      const host = headers.host || headers[':authority']
       if (host !== undefined) derived.host = host
     }
     if (this.derivesVersion) {
@@ -245,8 +254,9 @@ export class AllowResolver {
 
   /**
    * The methods to probe: those some route has, in Allow order. fastify's router has no tree for
-   * the other supported methods (a route of any method passes the onRoute hook, or ready() fails
-   * with FST_ALLOWED_METHODS_REGISTERED_LATE), so probing them could only find nothing.
+   * the other supported methods (every route either passes the onRoute hook or was read from
+   * fastify's route tree at registration, see lib/prior-routes.ts), so probing them could only
+   * find nothing.
    */
   private probeList (): string[] {
     return this.candidates ?? this.routedMethods()
@@ -265,11 +275,14 @@ export class AllowResolver {
    * (null), so that its own answer stands. Once the app is ready, each distinct answer is built
    * once and shared (its header and JSON too): a 405 then allocates no method list.
    *
+   * `request` is the caller, for routes whose `config.allow.hide` is a function; without it
+   * (decorators, the OpenAPI export) such routes count as visible.
+   *
    * Once ready, the answer for a path is also remembered for a while (see MAX_RECENT_PATHS) when
-   * no constraint is derived: routes cannot change any more, and without constraints the answer
-   * depends on the path alone (`skip` only spares a probe that finds nothing).
+   * no constraint is derived and no hide function was asked: routes cannot change any more, and
+   * then the answer depends on the path alone (`skip` only spares a probe that finds nothing).
    */
-  resolve (url: string, derived: Derived, skip?: string): AllowSet | null {
+  resolve (url: string, derived: Derived, skip?: string, request?: FastifyRequest): AllowSet | null {
     const q = url.indexOf('?')
     const path = q === -1 ? url : url.slice(0, q)
     const memo = derived === undefined && this.candidates !== null && path.length <= MAX_RECENT_PATH_LENGTH
@@ -277,15 +290,16 @@ export class AllowResolver {
       const known = this.recent.get(path)
       if (known !== undefined) return known
     }
-    const answer = this.probe(path, derived, skip)
-    if (memo) {
+    this.askedHideFn = false
+    const answer = this.probe(path, derived, skip, request)
+    if (memo && !this.askedHideFn) {
       if (this.recent.size >= MAX_RECENT_PATHS) this.recent.clear()
       this.recent.set(path, answer)
     }
     return answer
   }
 
-  private probe (path: string, derived: Derived, skip?: string): AllowSet | null {
+  private probe (path: string, derived: Derived, skip: string | undefined, request: FastifyRequest | undefined): AllowSet | null {
     const candidates = this.probeList()
     const shadow = this.shadow()
     const found: string[] = []
@@ -304,8 +318,14 @@ export class AllowResolver {
       }
       if (shadow !== null) {
         const hiddenMatch = shadow.find(method as FindMyWay.HTTPMethod, path, derived as FindMyWay.Config<FindMyWay.HTTPVersion.V1>['constraints'])
-        if (hiddenMatch !== null && (hiddenMatch.store as { hidden: boolean }).hidden &&
-          sameParams(hiddenMatch.params as Record<string, unknown>, match.params as Record<string, unknown>)) continue
+        if (hiddenMatch !== null && sameParams(hiddenMatch.params as Record<string, unknown>, match.params as Record<string, unknown>)) {
+          const store = hiddenMatch.store as ShadowStore
+          if (store.hidden) continue
+          if (store.hideFn !== null && request !== undefined) {
+            this.askedHideFn = true
+            if (store.hideFn(request) === true) continue
+          }
+        }
       }
       found.push(method)
       mask |= 1 << i
@@ -328,15 +348,20 @@ export class AllowResolver {
     return Object.freeze({ methods: Object.freeze(methods), header: methods.join(', '), json: JSON.stringify(methods) })
   }
 
-  /** resolve() as a new array (the `allowedMethods` decorator, the OpenAPI export). */
+  /** resolve() as a new array (the `allowedMethods` decorator, the OpenAPI export: hide functions count as visible). */
   allowed (url: string, derived: Derived, skip?: string): string[] | null {
     const set = this.resolve(url, derived, skip)
     return set === null ? null : [...set.methods]
   }
 
-  /** Every method the server implements (for `OPTIONS *`), in Allow order. */
-  serverWide (): string[] {
-    const methods = new Set(this.table.implemented())
+  /** Whether a route visible to this caller implements `method` (for the 501 of added methods). */
+  implements (method: string, request?: FastifyRequest): boolean {
+    return this.table.implements(method, request)
+  }
+
+  /** Every method the server implements for this caller (for `OPTIONS *`), in Allow order. */
+  serverWide (request?: FastifyRequest): string[] {
+    const methods = new Set(this.table.implemented(request))
     if (this.autoOptions) methods.add('OPTIONS')
     return sortMethods(methods)
   }

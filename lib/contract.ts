@@ -78,7 +78,7 @@ export function compareContract (document: ApiDocument, table: MethodTable, auto
   // every visible route pattern, with the path shapes it serves and its methods
   const routes = new Map<string, { shapes: string[], methods: Set<string> }>()
   for (const route of table.routes) {
-    if (route.hidden || route.schemaHidden) continue
+    if (route.hidden || route.schemaHidden || route.slashVariant) continue
     let entry = routes.get(route.url)
     if (entry === undefined) routes.set(route.url, entry = { shapes: routeShapes(route.url, route.prefixSlash), methods: new Set() })
     for (const method of route.methods) entry.methods.add(method)

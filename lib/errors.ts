@@ -13,14 +13,13 @@ export const FST_ALLOWED_METHODS_INVALID_OPTION = createError(
   TypeError
 )
 
-/** Routes were added before the plugin, so its onRoute hook could not see them. */
-export const FST_ALLOWED_METHODS_REGISTERED_LATE = createError(
-  'FST_ALLOWED_METHODS_REGISTERED_LATE',
-  'fastify-allowed-methods was registered after routes were added (%s). ' +
-  'Register it before any route or route plugin, right after creating the instance, and await it: ' +
-  '`await fastify.register(fastifyAllowedMethods)` (a register() that is not awaited runs after the ' +
-  'routes added synchronously below it)',
-  500
+/** A route's `config.allow` has the wrong shape. */
+export const FST_ALLOWED_METHODS_INVALID_ROUTE_CONFIG = createError(
+  'FST_ALLOWED_METHODS_INVALID_ROUTE_CONFIG',
+  'fastify-allowed-methods: route %s %s: %s, e.g. `{ config: { allow: { hide: true } } }` or ' +
+  '`{ config: { allow: { hide: (request) => !request.user } } }`',
+  500,
+  TypeError
 )
 
 /** The plugin was registered inside an encapsulated plugin: the app's 404s would never reach it. */

@@ -19,8 +19,15 @@ declare module 'fastify' {
   interface FastifyContextConfig {
     /** fastify-allowed-methods route options. */
     allow?: {
-      /** Keep this route's methods out of Allow, OPTIONS answers and the OpenAPI export. @default false */
-      hide?: boolean
+      /**
+       * `true`: keep this route's methods out of Allow, OPTIONS answers, `methodTable()` and the
+       * OpenAPI document. A function: evaluated per request, after the app's hooks on the 404 path
+       * ran (so `request.user` of an auth hook is visible); `true` hides the route from that
+       * caller's Allow, OPTIONS and `OPTIONS *`. `methodTable()` and the OpenAPI export count such
+       * routes as visible.
+       * @default false
+       */
+      hide?: boolean | ((request: FastifyRequest) => boolean)
     }
   }
 }

@@ -1,5 +1,10 @@
-import type { RouteOptions } from 'fastify'
+import type { FastifyRequest, RouteOptions } from 'fastify'
+import { FST_ALLOWED_METHODS_INVALID_ROUTE_CONFIG } from './errors'
 import { sortMethods } from './methods'
+import type { PriorRoute } from './prior-routes'
+
+/** `config.allow.hide` as a function: true hides the route from this request's answers. */
+export type HideFn = (request: FastifyRequest) => boolean
 
 /** What the onRoute hook keeps of one route: copies, never references (fastify mutates them). */
 export interface SeenRoute {
@@ -7,17 +12,26 @@ export interface SeenRoute {
   /** Shared between routes with the same method list (10,000 GET routes hold one array): read only. */
   methods: readonly string[]
   constraints: Record<string, unknown> | undefined
-  /** True for routes kept out of Allow: `config.allow.hide`, and other plugins' hidden catch-alls. */
+  /** True for routes kept out of Allow: `config.allow.hide: true`, and other plugins' hidden catch-alls. */
   hidden: boolean
+  /** `config.allow.hide` given as a function: hidden from the requests for which it returns true. */
+  hideFn: HideFn | null
   /** A hidden catch-all registered by another plugin (`OPTIONS *` of @fastify/cors, `/*` of @fastify/static). */
   catchAll: boolean
   /** For `path: '/'` under a prefix: fastify also routes `prefix + '/'` without firing onRoute. */
   prefixSlash: boolean
   /** Route schema, to let the OpenAPI export skip what swagger hides. */
   schemaHidden: boolean
+  /**
+   * fastify's HEAD for the GET that a route at a prefix root gets at `prefix + '/'` without any
+   * onRoute of its own: real routing, but not a pattern of the method table.
+   */
+  slashVariant: boolean
+  /** Added before the plugin: read from fastify's route tree, its config unknown. */
+  prior: boolean
 }
 
-interface AllowConfig { hide?: boolean }
+interface AllowConfig { hide?: boolean | HideFn }
 
 /**
  * A route is hidden from Allow when its config says `allow: { hide: true }`, or when it is a
@@ -25,12 +39,20 @@ interface AllowConfig { hide?: boolean }
  * (`OPTIONS *`) and @fastify/static (`prefix + '*'`) register their catch-alls, which would
  * otherwise make every unknown URL look like it exists. `allow: { hide: false }` overrides both.
  */
-export function classify (route: Pick<RouteOptions, 'url' | 'schema' | 'config'>): { hidden: boolean, catchAll: boolean } {
+export function classify (route: Pick<RouteOptions, 'url' | 'schema' | 'config'> & { method?: RouteOptions['method'] }): { hidden: boolean, catchAll: boolean, hideFn: HideFn | null } {
   const allow = (route.config as { allow?: AllowConfig } | undefined)?.allow
+  const hide = allow?.hide
+  if (allow !== undefined && (allow === null || typeof allow !== 'object')) {
+    throw new FST_ALLOWED_METHODS_INVALID_ROUTE_CONFIG(String(route.method), route.url, 'config.allow must be an object { hide }')
+  }
+  if (hide !== undefined && typeof hide !== 'boolean' && typeof hide !== 'function') {
+    throw new FST_ALLOWED_METHODS_INVALID_ROUTE_CONFIG(String(route.method), route.url, 'config.allow.hide must be a boolean or a function (request) => boolean')
+  }
   const schemaHidden = (route.schema as { hide?: boolean } | undefined)?.hide === true
   const catchAll = schemaHidden && route.url.endsWith('*')
-  if (allow?.hide === false) return { hidden: false, catchAll: false }
-  return { hidden: allow?.hide === true || catchAll, catchAll }
+  if (hide === false) return { hidden: false, catchAll: false, hideFn: null }
+  if (typeof hide === 'function') return { hidden: false, catchAll: false, hideFn: hide }
+  return { hidden: hide === true || catchAll, catchAll, hideFn: null }
 }
 
 /** Builds the per-pattern method table from onRoute. */
@@ -41,40 +63,82 @@ export class MethodTable {
   /** One frozen array per distinct method list, to keep the heap small with many routes. */
   private readonly methodLists = new Map<string, readonly string[]>()
   private readonly visibleMethods = new Set<string>()
+  /** Methods whose only visible routes hide themselves from some callers (`config.allow.hide` functions). */
+  private readonly conditionalMethods = new Map<string, HideFn[]>()
   /** Every method some route has, hidden ones included: the only methods fastify's router can match. */
   readonly routedMethods = new Set<string>()
+  /** True once a route hides itself with a function: answers then depend on the caller. */
+  hasHideFns = false
 
-  /** The onRoute hook body. */
-  add (route: RouteOptions): SeenRoute {
-    const listed = (Array.isArray(route.method) ? route.method : [route.method]).map(m => String(m).toUpperCase())
+  private methodList (listed: string[]): readonly string[] {
     const key = listed.join(' ')
     let methods = this.methodLists.get(key)
     if (methods === undefined) {
       methods = Object.freeze(listed)
       this.methodLists.set(key, methods)
     }
-    const { hidden, catchAll } = classify(route)
+    return methods
+  }
+
+  private record (seen: SeenRoute): SeenRoute {
+    if (seen.constraints !== undefined) {
+      for (const name of Object.keys(seen.constraints)) this.constraintsInUse.add(name)
+    }
+    this.routes.push(seen)
+    for (const m of seen.methods) {
+      this.routedMethods.add(m)
+      if (seen.hidden) continue
+      if (seen.hideFn === null) {
+        this.visibleMethods.add(m)
+        continue
+      }
+      this.hasHideFns = true
+      const fns = this.conditionalMethods.get(m)
+      if (fns === undefined) this.conditionalMethods.set(m, [seen.hideFn])
+      else fns.push(seen.hideFn)
+    }
+    return seen
+  }
+
+  /** The onRoute hook body. */
+  add (route: RouteOptions): SeenRoute {
+    const methods = this.methodList((Array.isArray(route.method) ? route.method : [route.method]).map(m => String(m).toUpperCase()))
+    const { hidden, catchAll, hideFn } = classify(route)
     const constraints = route.constraints && Object.keys(route.constraints).length > 0
       ? { ...route.constraints as Record<string, unknown> }
       : undefined
-    if (constraints !== undefined) {
-      for (const name of Object.keys(constraints)) this.constraintsInUse.add(name)
-    }
     const r = route as RouteOptions & { routePath?: string, prefix?: string, prefixTrailingSlash?: string }
-    const seen: SeenRoute = {
+    const prefix = typeof r.prefix === 'string' ? r.prefix : ''
+    return this.record({
       url: route.url,
       methods,
       constraints,
       hidden,
+      hideFn,
       catchAll,
-      prefixSlash: r.routePath === '' && typeof r.prefix === 'string' && r.prefix.length > 0 &&
+      prefixSlash: r.routePath === '' && prefix.length > 0 &&
         (r.prefixTrailingSlash === undefined || r.prefixTrailingSlash === 'both'),
-      schemaHidden: (route.schema as { hide?: boolean } | undefined)?.hide === true
-    }
-    this.routes.push(seen)
-    for (const m of methods) this.routedMethods.add(m)
-    if (!hidden) for (const m of methods) this.visibleMethods.add(m)
-    return seen
+      schemaHidden: (route.schema as { hide?: boolean } | undefined)?.hide === true,
+      slashVariant: r.routePath === '/' && prefix.length > 0 && !prefix.endsWith('/') && route.url === prefix + '/' &&
+        methods.length === 1 && methods[0] === 'HEAD',
+      prior: false
+    })
+  }
+
+  /** A route fastify held before the plugin (see lib/prior-routes.ts). */
+  addPrior (route: PriorRoute): SeenRoute {
+    return this.record({
+      url: route.url,
+      methods: this.methodList([route.method]),
+      constraints: route.constraints,
+      hidden: route.catchAll,
+      hideFn: null,
+      catchAll: route.catchAll,
+      prefixSlash: false,
+      schemaHidden: route.catchAll,
+      slashVariant: false,
+      prior: true
+    })
   }
 
   /** `{ [urlPattern]: methods }` for every visible route pattern, methods in Allow order. */
@@ -82,7 +146,7 @@ export class MethodTable {
     // built on demand (rarely called) rather than kept per pattern beside `routes`
     const byPattern = new Map<string, Set<string>>()
     for (const route of this.routes) {
-      if (route.hidden) continue
+      if (route.hidden || route.slashVariant) continue
       let set = byPattern.get(route.url)
       if (set === undefined) {
         set = new Set()
@@ -95,8 +159,24 @@ export class MethodTable {
     return out
   }
 
-  /** Every method some visible route implements. */
-  implemented (): Set<string> {
-    return this.visibleMethods
+  /**
+   * Every method some visible route implements, for this request: a method whose routes all hide
+   * themselves from it (`config.allow.hide` functions) is left out. Without a request (the
+   * OpenAPI export, decorators) such routes count as visible: they exist for some callers.
+   */
+  implemented (request?: FastifyRequest): Set<string> {
+    if (this.conditionalMethods.size === 0) return this.visibleMethods
+    const methods = new Set(this.visibleMethods)
+    for (const [method, fns] of this.conditionalMethods) {
+      if (!methods.has(method) && (request === undefined || fns.some(fn => fn(request) !== true))) methods.add(method)
+    }
+    return methods
+  }
+
+  /** Whether some route visible to this request implements `method` (see implemented()). */
+  implements (method: string, request?: FastifyRequest): boolean {
+    if (this.visibleMethods.has(method)) return true
+    const fns = this.conditionalMethods.get(method)
+    return fns !== undefined && (request === undefined || fns.some(fn => fn(request) !== true))
   }
 }

@@ -44,6 +44,14 @@ export interface FastifyAllowedMethodsOptions {
    */
   useErrorHandler?: boolean
   /**
+   * Always answer 405, 501 and automatic OPTIONS from the plugin's onRequest hook, before any body
+   * byte is read, even where the app has preParsing, preValidation or preHandler hooks on its 404
+   * path (auth, rate limiting). `false`: those hooks run first, as they run before a 404, and the
+   * answer is sent where the 404 handler would run. Set it only if skipping them is acceptable.
+   * @default false
+   */
+  answerEarly?: boolean
+  /**
    * Add the method table (OPTIONS operations, 405/501 responses) to the document that
    * @fastify/swagger generates.
    * @default true
@@ -74,13 +82,14 @@ export interface ResolvedOptions {
   notImplemented: boolean
   problemType: (status: ProblemStatus) => string
   useErrorHandler: boolean
+  answerEarly: boolean
   openapi: boolean
   openapiDecorators: string[]
   openapiStrict: boolean
   contract: { document: string | Record<string, unknown>, strict: boolean } | undefined
 }
 
-const KNOWN = new Set(['autoOptions', 'notImplemented', 'problemType', 'useErrorHandler', 'openapi', 'openapiDecorator', 'openapiStrict', 'contract'])
+const KNOWN = new Set(['autoOptions', 'notImplemented', 'problemType', 'useErrorHandler', 'answerEarly', 'openapi', 'openapiDecorator', 'openapiStrict', 'contract'])
 
 function describe (value: unknown): string {
   if (value === null) return 'null'
@@ -156,6 +165,7 @@ export function resolveOptions (input: unknown): ResolvedOptions {
     notImplemented: bool(opts, 'notImplemented', true),
     problemType,
     useErrorHandler: bool(opts, 'useErrorHandler', false),
+    answerEarly: bool(opts, 'answerEarly', false),
     openapi: bool(opts, 'openapi', true),
     openapiDecorators: decoratorNames(opts.openapiDecorator),
     openapiStrict: bool(opts, 'openapiStrict', false),

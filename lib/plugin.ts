@@ -7,19 +7,40 @@ import { installOpenApi } from './openapi/install'
 import { resolveOptions } from './options'
 import type { FastifyAllowedMethodsOptions, ResolvedOptions } from './options'
 import { FST_ALLOWED_METHODS_NOT_ROOT } from './errors'
-import { installOnRequest, isRoot, withOnRequest } from './not-found-hook'
-import { checkPriorRoutes } from './registration'
-import type { PriorCatchAll } from './registration'
+import { installHooks, isRoot, withHooks } from './not-found-hook'
+import type { NotFoundHooks } from './not-found-hook'
+import { readPriorRoutes } from './prior-routes'
+import type { PriorRoute } from './prior-routes'
 import { Responder } from './responder'
+
+/** How many routes registered before the plugin the warning names. */
+const NAMED_PRIOR_ROUTES = 20
+
+/** One warning naming the routes added before the plugin, whose `config.allow` cannot be read. */
+function warnPriorRoutes (fastify: FastifyInstance, prior: PriorRoute[]): void {
+  const byUrl = new Map<string, string[]>()
+  for (const route of prior) {
+    if (route.catchAll) continue
+    const methods = byUrl.get(route.url)
+    if (methods === undefined) byUrl.set(route.url, [route.method])
+    else if (!methods.includes(route.method)) methods.push(route.method)
+  }
+  if (byUrl.size === 0) return
+  const named = [...byUrl].slice(0, NAMED_PRIOR_ROUTES).map(([url, methods]) => `${methods.join(', ')} ${url}`)
+  const more = byUrl.size > NAMED_PRIOR_ROUTES ? ` and ${byUrl.size - NAMED_PRIOR_ROUTES} more` : ''
+  fastify.log.warn(`fastify-allowed-methods: ${byUrl.size} route path(s) were added before the plugin was registered: ` +
+    `${named.join('; ')}${more}. They are handled (Allow, 405, OPTIONS, methodTable()), but their config.allow ` +
+    'cannot be read, so none of them is hidden. Register the plugin before them to hide any.')
+}
 
 /** The plugin body; lib/index.ts wraps it with fastify-plugin and exports it. */
 export const allowedMethodsPlugin: FastifyPluginCallback<FastifyAllowedMethodsOptions> = (fastify, opts, done) => {
   let options: ResolvedOptions
-  let prior: PriorCatchAll[]
+  let prior: PriorRoute[]
   try {
     if (!isRoot(fastify)) throw new FST_ALLOWED_METHODS_NOT_ROOT()
     options = resolveOptions(opts)
-    prior = checkPriorRoutes(fastify)
+    prior = readPriorRoutes(fastify)
   } catch (err) {
     done(err as Error)
     return
@@ -34,10 +55,11 @@ export const allowedMethodsPlugin: FastifyPluginCallback<FastifyAllowedMethodsOp
   }
 
   for (const route of prior) {
-    const seen = table.add({ method: route.method, url: route.url, schema: { hide: true } } as never)
-    resolver.addHidden(seen)
-    if (route.method === 'OPTIONS') noteCatchAllOptions(route.url)
+    const seen = table.addPrior(route)
+    if (seen.hidden) resolver.addHidden(seen)
+    if (seen.catchAll && route.method === 'OPTIONS') noteCatchAllOptions(route.url)
   }
+  warnPriorRoutes(fastify, prior)
 
   // fastify cannot list its constraint strategies: note those added from now on, to derive them
   const addConstraintStrategy = fastify.addConstraintStrategy
@@ -46,16 +68,29 @@ export const allowedMethodsPlugin: FastifyPluginCallback<FastifyAllowedMethodsOp
     resolver.addStrategy(strategy as unknown as Parameters<AllowResolver['addStrategy']>[0])
   }
 
-  const scope = installOnRequest(fastify, responder.onNotFoundRequest, responder.onRequest, prior.some(route => route.method === 'OPTIONS'))
+  const late = options.answerEarly ? null : responder.onPreHandler
+  const { scope, reason } = installHooks(fastify, { early: responder.onNotFoundRequest, late })
+  if (scope === 'everyRequest') {
+    fastify.log.warn(`fastify-allowed-methods: ${reason as string}, so its hooks run on every request (one check on ` +
+      'each matched route) instead of only on the 404 path. Register the plugin before calling setNotFoundHandler() ' +
+      'at the root to keep matched routes free of it.')
+    fastify.addHook('onRequest', responder.onRequest)
+    if (late !== null) fastify.addHook('preHandler', late)
+  }
+  const catchAllHooks: NotFoundHooks = { early: responder.onCatchAllRequest, late }
 
   fastify.addHook('onRoute', (route) => {
     const seen = table.add(route)
     resolver.checkStrategies(seen)
-    if (seen.hidden) resolver.addHidden(seen)
+    if (seen.hidden || seen.hideFn !== null) resolver.addHidden(seen)
     if (seen.catchAll && seen.methods.includes('OPTIONS')) {
       noteCatchAllOptions(seen.url)
-      // a plain OPTIONS routed there is this plugin's to answer (the root hook sees it otherwise)
-      if (scope === 'notFound') route.onRequest = withOnRequest(route, responder.onCatchAllRequest).onRequest as typeof route.onRequest
+      // a plain OPTIONS routed there is this plugin's to answer (the root hooks see it otherwise)
+      if (scope === 'notFound') {
+        const hooked = withHooks(route, catchAllHooks)
+        route.onRequest = hooked.onRequest as typeof route.onRequest
+        if (hooked.preHandler !== undefined) route.preHandler = hooked.preHandler as typeof route.preHandler
+      }
     }
   })
   fastify.addHook('onReady', function prepare (hookDone) {

@@ -7,15 +7,32 @@ import { buildProblem, instanceOf, notAllowedJson } from './problem'
 const PROBLEM_JSON = 'application/problem+json'
 
 /**
- * The onRequest hook that tells 405 from 404, answers OPTIONS and 501. It runs at the root, before
- * any body is read: fastify parses bodies only after onRequest and preParsing, so an invalid,
- * oversized or unfinished body never delays or changes these answers.
+ * The methods fastify supports out of the box: never 501. A method added with `addHttpMethod()`
+ * is implemented only where some route visible to the caller has it.
+ */
+const STANDARD = new Set(['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'OPTIONS', 'TRACE', 'PATCH', 'QUERY'])
+
+/** The hook lists of a fastify route context that this module reads (see hasLaterHooks()). */
+interface HookLists { preParsing: unknown[] | null, preValidation: unknown[] | null, preHandler: unknown[] | null }
+
+/**
+ * The hooks that tell 405 from 404, answer OPTIONS and 501. A 405 is a 404 that says more, so it
+ * passes exactly the hooks fastify runs for that 404: on a 404 path without preParsing,
+ * preValidation or preHandler hooks, the answer is sent from the last onRequest hook, before any
+ * body byte is read (an invalid, oversized or unfinished body never delays or changes it);
+ * otherwise from the last preHandler hook, where the 404 handler would run, after the app's own
+ * hooks (an auth hook's 401, a rate limiter's 429 win), with the body treated as fastify treats
+ * it on the way to that 404.
  */
 export class Responder {
   /** Set when another plugin's hidden `OPTIONS` catch-all (@fastify/cors) is routed. */
   optionsCatchAll: Set<string> | null = null
   /** Filled at onReady (fastify is ready before it serves any request, inject included). */
   private supported = new Set<string>()
+  /** Requests whose answer waits for the late hook (later hooks exist on their path). */
+  private readonly deferred = new WeakSet<FastifyRequest>()
+  /** fastify's symbol for a request's route context, found on the first request that needs it. */
+  private contextKey: symbol | null | undefined = undefined
 
   constructor (private readonly options: ResolvedOptions, private readonly resolver: AllowResolver, private readonly supportedMethods: () => string[]) {}
 
@@ -24,20 +41,66 @@ export class Responder {
     this.supported = new Set(this.supportedMethods())
   }
 
-  /** The hook of fastify's notFound contexts (the default scope, see lib/not-found-hook.ts). */
-  readonly onNotFoundRequest = (request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction): void => {
-    this.onNotFound(request, reply, done)
+  /**
+   * Whether the request's route context (a notFound context, or cors' catch-all route) has hooks
+   * after onRequest besides this plugin's own late hook. fastify has no public getter for a
+   * context's hooks; it keeps the context under a symbol described 'fastify.context'. Unreadable
+   * (another fastify), the answer is "yes": late answers keep hook parity in every case.
+   */
+  private hasLaterHooks (request: FastifyRequest): boolean {
+    if (this.contextKey === undefined) {
+      this.contextKey = Object.getOwnPropertySymbols(request).find(s => s.description === 'fastify.context') ?? null
+    }
+    const context = this.contextKey === null ? undefined : (request as unknown as Record<symbol, HookLists | undefined>)[this.contextKey]
+    if (context === undefined || context === null) return true
+    return context.preParsing !== null || context.preValidation !== null ||
+      (context.preHandler !== null && context.preHandler.length > 1)
   }
 
-  /** The route-level hook of another plugin's hidden `OPTIONS` catch-all (@fastify/cors). */
+  /** The first step on the 404 path: answer now, or note the request for the late hook. */
+  private early (request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction, catchAll: boolean): void {
+    if (!this.options.answerEarly && this.hasLaterHooks(request)) {
+      this.deferred.add(request)
+      done()
+      return
+    }
+    if (catchAll) this.onCatchAllOptions(request, reply)
+    else this.onNotFound(request, reply, done)
+  }
+
+  /** The onRequest hook of fastify's notFound contexts (the default scope, see lib/not-found-hook.ts). */
+  readonly onNotFoundRequest = (request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction): void => {
+    this.early(request, reply, done, false)
+  }
+
+  /** The route-level onRequest hook of another plugin's hidden `OPTIONS` catch-all (@fastify/cors). */
   readonly onCatchAllRequest = (request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction): void => {
-    this.onCatchAllOptions(request, reply, done)
+    if (!this.isPlainCatchAllOptions(request)) {
+      done()
+      return
+    }
+    this.early(request, reply, done, true)
   }
 
   /**
-   * The root hook of the 'everyRequest' scope (the plugin registered after the app's own root
-   * notFound handler, or after @fastify/cors): the hot path of every matched request there, one
-   * property read, change with care.
+   * The last preHandler hook of the notFound contexts and of cors' catch-all: answers the requests
+   * the early hook deferred. Any other request passes: `reply.callNotFound()` from a matched route
+   * runs the notFound context's preHandler hooks too, and stays a 404.
+   */
+  readonly onPreHandler = (request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction): void => {
+    if (!this.deferred.has(request)) {
+      done()
+      return
+    }
+    this.deferred.delete(request)
+    if (request.is404) this.onNotFound(request, reply, done)
+    else this.onCatchAllOptions(request, reply)
+  }
+
+  /**
+   * The root onRequest hook of the 'everyRequest' scope (the app set its own root notFound
+   * handler before the plugin): the hot path of every matched request there, one property read,
+   * change with care.
    */
   readonly onRequest = (request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction): void => {
     if (request.is404 === false) {
@@ -45,30 +108,42 @@ export class Responder {
         done()
         return
       }
-      this.onCatchAllOptions(request, reply, done)
+      this.onCatchAllRequest(request, reply, done)
       return
     }
-    this.onNotFound(request, reply, done)
+    this.early(request, reply, done, false)
+  }
+
+  /** Whether the plugin is to answer this OPTIONS routed to cors' catch-all (not a CORS preflight). */
+  private isPlainCatchAllOptions (request: FastifyRequest): boolean {
+    const headers = request.headers
+    return this.optionsCatchAll !== null && this.optionsCatchAll.has(request.routeOptions.url as string) &&
+      !(headers.origin !== undefined && headers['access-control-request-method'] !== undefined)
+  }
+
+  /** 501 for a method fastify does not support, or one it supports only for routes this caller cannot see. */
+  private implemented (method: string, request: FastifyRequest): boolean {
+    return this.supported.has(method) && (STANDARD.has(method) || this.resolver.implements(method, request))
   }
 
   private onNotFound (request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction): void {
     const method = request.raw.method as string
     const url = request.raw.url as string
-    if (!this.supported.has(method) && this.options.notImplemented) {
+    if (this.options.notImplemented && !this.implemented(method, request)) {
       this.sendNotImplemented(reply, method, url)
       return
     }
     if (method === 'OPTIONS' && url === '*') {
       if (this.options.autoOptions) {
-        this.sendOptions(reply, this.resolver.serverWide().join(', '))
+        this.sendOptions(reply, this.resolver.serverWide(request).join(', '))
         return
       }
       done()
       return
     }
-    const allow = this.resolver.resolve(url, this.resolver.derive(request.headers, request.raw), method)
+    const allow = this.resolver.resolve(url, this.resolver.derive(request.headers, request.raw), method, request)
     if (allow === null || allow.methods.length === 0) {
-      done() // a URL no method serves (or one fastify rejects): the app's own answer
+      done() // a URL no method serves for this caller (or one fastify rejects): the app's own answer
       return
     }
     if (method === 'OPTIONS' && this.options.autoOptions) {
@@ -82,20 +157,14 @@ export class Responder {
    * OPTIONS routed to @fastify/cors' hidden `OPTIONS *`: CORS preflights stay cors' business; a
    * plain OPTIONS gets what it would get without cors (204 + Allow, 405, or the app's 404).
    */
-  private onCatchAllOptions (request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction): void {
-    const headers = request.headers
-    if (!(this.optionsCatchAll as Set<string>).has(request.routeOptions.url as string) ||
-      (headers.origin !== undefined && headers['access-control-request-method'] !== undefined)) {
-      done()
-      return
-    }
+  private onCatchAllOptions (request: FastifyRequest, reply: FastifyReply): void {
     const url = request.raw.url as string
     if (url === '*') {
-      if (this.options.autoOptions) this.sendOptions(reply, this.resolver.serverWide().join(', '))
+      if (this.options.autoOptions) this.sendOptions(reply, this.resolver.serverWide(request).join(', '))
       else reply.callNotFound()
       return
     }
-    const allow = this.resolver.resolve(url, this.resolver.derive(headers, request.raw))
+    const allow = this.resolver.resolve(url, this.resolver.derive(request.headers, request.raw), undefined, request)
     if (allow === null || allow.methods.length === 0) {
       // null: a param too long for every route that would match; without cors fastify's OPTIONS
       // lookup finds nothing there either, so this is the same 404

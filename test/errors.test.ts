@@ -4,7 +4,7 @@ import * as errors from '../lib/errors'
 // every error a user can cause has a code, a status and a message saying what to do
 const expected: Record<string, { status: number, args: string[], message: RegExp }> = {
   FST_ALLOWED_METHODS_INVALID_OPTION: { status: 500, args: ['autoOptions', 'must be a boolean', 'number 1'], message: /^fastify-allowed-methods: option "autoOptions" must be a boolean, got number 1$/ },
-  FST_ALLOWED_METHODS_REGISTERED_LATE: { status: 500, args: ['routes for GET'], message: /routes for GET.*Register it before any route/ },
+  FST_ALLOWED_METHODS_INVALID_ROUTE_CONFIG: { status: 500, args: ['GET', '/a', 'config.allow.hide must be a boolean or a function (request) => boolean'], message: /^fastify-allowed-methods: route GET \/a: config\.allow\.hide must be a boolean or a function \(request\) => boolean, e\.g\. `\{ config: \{ allow: \{ hide: true \} \} \}`/ },
   FST_ALLOWED_METHODS_NOT_ROOT: { status: 500, args: [], message: /registered on the root instance.*Move `await fastify.register\(fastifyAllowedMethods\)` next to Fastify\(\)/ },
   FST_ALLOWED_METHODS_UNKNOWN_STRATEGY: { status: 500, args: ['tenant'], message: /constraint "tenant".*Register the plugin first/ },
   FST_ALLOWED_METHODS_METHOD_NOT_ALLOWED: { status: 405, args: ['PUT', '/items'], message: /^Method PUT is not allowed for \/items$/ },

@@ -7,31 +7,74 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import fastifyAllowedMethods from '../lib/index'
 
-test('a route added before the plugin makes ready() fail with a clear, coded error', async (t) => {
-  const app = Fastify()
+/** A logger stream that keeps every line. */
+function capture (): { lines: Array<{ level: number, msg: string }>, stream: { write: (line: string) => void } } {
+  const lines: Array<{ level: number, msg: string }> = []
+  return { lines, stream: { write: (line: string) => { lines.push(JSON.parse(line)) } } }
+}
+
+test('routes added before the plugin are handled: Allow, 405, OPTIONS, OPTIONS *, methodTable(), one warning naming them', async (t) => {
+  const log = capture()
+  const app = Fastify({ logger: { level: 'warn', stream: log.stream } })
   t.teardown(() => app.close())
   app.get('/early', async () => 'x')
-  app.register(fastifyAllowedMethods)
-  await t.rejects(async () => { await app.ready() }, {
-    code: 'FST_ALLOWED_METHODS_REGISTERED_LATE',
-    message: /registered after routes were added \(routes for GET, HEAD\)\. Register it before any route/
+  app.register(async (child) => {
+    child.post('/things', async () => 'x')
+    child.delete('/things/:id', { constraints: { version: '1.0.0' } }, async () => 'x')
+  }, { prefix: '/api' })
+  await app.register(fastifyAllowedMethods)
+  app.put('/late', async () => 'x')
+  await app.ready()
+  const early = await app.inject({ method: 'DELETE', url: '/early' })
+  t.equal(early.statusCode, 405)
+  t.equal(early.headers.allow, 'GET, HEAD, OPTIONS')
+  t.equal((await app.inject({ method: 'GET', url: '/api/things' })).headers.allow, 'POST, OPTIONS')
+  const versioned = await app.inject({ method: 'GET', url: '/api/things/1', headers: { 'accept-version': '1.0.0' } })
+  t.equal(versioned.headers.allow, 'DELETE, OPTIONS', 'constraints of prior routes are derived')
+  t.equal((await app.inject({ method: 'GET', url: '/api/things/1' })).statusCode, 404, 'without the version, no route')
+  t.equal((await app.inject({ method: 'OPTIONS', url: '/early' })).statusCode, 204)
+  t.same(app.methodTable(), {
+    '/early': ['GET', 'HEAD'],
+    '/api/things': ['POST'],
+    '/api/things/:id': ['DELETE'],
+    '/late': ['PUT']
   })
+  t.same(app.allowedMethods('/late'), ['PUT', 'OPTIONS'])
+  const warnings = log.lines.filter(l => l.level === 40)
+  t.equal(warnings.length, 1, 'one warning')
+  t.match(warnings[0]?.msg, /3 route path\(s\) were added before the plugin was registered: GET, HEAD \/early; DELETE \/api\/things\/:id; POST \/api\/things\. .*config\.allow cannot be read/)
 })
 
-test('a register() that is not awaited runs after synchronous routes: ready() fails and says so', async (t) => {
+test('a register() that is not awaited runs after synchronous routes: they are handled all the same', async (t) => {
   const app = Fastify()
   t.teardown(() => app.close())
   app.register(fastifyAllowedMethods)
   app.get('/a', async () => 'a')
-  await t.rejects(async () => { await app.ready() }, { code: 'FST_ALLOWED_METHODS_REGISTERED_LATE', message: /and await it/ })
+  await app.ready()
+  const res = await app.inject({ method: 'POST', url: '/a' })
+  t.equal(res.statusCode, 405)
+  t.equal(res.headers.allow, 'GET, HEAD, OPTIONS')
 })
 
-test('a route plugin registered before the plugin makes ready() fail', async (t) => {
-  const app = Fastify()
+test('no route before the plugin: no warning', async (t) => {
+  const log = capture()
+  const app = Fastify({ logger: { level: 'warn', stream: log.stream } })
   t.teardown(() => app.close())
-  app.register(async (child) => { child.post('/things', async () => 'x') }, { prefix: '/api' })
-  app.register(fastifyAllowedMethods)
-  await t.rejects(async () => { await app.ready() }, { code: 'FST_ALLOWED_METHODS_REGISTERED_LATE', message: /routes for POST/ })
+  await app.register(fastifyAllowedMethods)
+  app.get('/a', async () => 'a')
+  await app.ready()
+  t.same(log.lines, [])
+})
+
+test('more than 20 prior route paths: the warning names 20 and counts the rest', async (t) => {
+  const log = capture()
+  const app = Fastify({ logger: { level: 'warn', stream: log.stream } })
+  t.teardown(() => app.close())
+  for (let i = 0; i < 25; i++) app.post(`/r${i}`, async () => 'x')
+  await app.register(fastifyAllowedMethods)
+  await app.ready()
+  t.match(log.lines[0]?.msg, /25 route path\(s\).* and 5 more\./)
+  t.equal((await app.inject({ method: 'GET', url: '/r24' })).headers.allow, 'POST, OPTIONS')
 })
 
 test('routes registered after the plugin, at any depth, are handled', async (t) => {
