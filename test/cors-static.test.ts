@@ -131,7 +131,6 @@ for (const order of ['plugin first', 'other plugin first'] as Order[]) {
     t.equal(star.status, 204)
     t.equal(star.headers.allow, 'GET, HEAD, POST, OPTIONS')
   })
-
 }
 
 test('@fastify/cors with autoOptions: false: its OPTIONS catch-all is never listed', async (t) => {
