@@ -12,7 +12,8 @@ import { expectSameAnswers } from '../helpers/same-answers'
  * @fastify/autoload loading a routes folder (test/fixtures/autoload/routes: TypeScript files,
  * which autoload loads under tap's ts-node based loader), at the prefix `/api`, with the folder
  * names as further prefixes (`items/index.ts` -> `/api/items`, `users/profile.ts` ->
- * `/api/users/profile`), registered before or after the plugin.
+ * `/api/users/profile`, `docs/index.ts`'s wildcard -> `/api/docs/*`), registered before or after
+ * the plugin.
  */
 
 type Order = 'plugin first' | 'autoload first' | 'without the plugin'
@@ -34,6 +35,7 @@ async function build (t: Test, order: Order): Promise<{ app: FastifyInstance, ba
 }
 
 const TABLE = {
+  '/api/docs/*': ['GET', 'HEAD'],
   '/api/health': ['GET', 'HEAD'],
   '/api/items': ['GET', 'HEAD', 'POST'],
   '/api/items/:id': ['GET', 'HEAD', 'DELETE'],
@@ -50,6 +52,7 @@ for (const order of ORDERS) {
       t.equal((await send(base, 'GET', '/api/items/7')).body, '{"id":"7"}')
       t.equal((await send(base, 'GET', '/api/users/profile')).body, '{"name":"ann"}')
       t.equal((await send(base, 'GET', '/api/health')).body, 'ok')
+      t.equal((await send(base, 'GET', '/api/docs/guide/intro')).body, '{"page":"guide/intro"}')
     })
 
     t.test('405 + Allow for the loaded routes', async (t) => {
@@ -59,7 +62,10 @@ for (const order of ORDERS) {
         ['PATCH', '/api/items/7', 'GET, HEAD, DELETE, OPTIONS'],
         ['POST', '/api/items/7', 'GET, HEAD, DELETE, OPTIONS'],
         ['POST', '/api/users/profile', 'GET, HEAD, PUT, OPTIONS'],
-        ['DELETE', '/api/health', 'GET, HEAD, OPTIONS']
+        ['DELETE', '/api/health', 'GET, HEAD, OPTIONS'],
+        // the app's own GET-only wildcard is a visible route, whatever its shape
+        ['POST', '/api/docs/guide', 'GET, HEAD, OPTIONS'],
+        ['DELETE', '/api/docs/', 'GET, HEAD, OPTIONS']
       ]
       for (const [method, path, allow] of cases) {
         const res = await send(base, method, path)
@@ -71,7 +77,7 @@ for (const order of ORDERS) {
     })
 
     t.test('OPTIONS for the loaded routes, 404 elsewhere', async (t) => {
-      for (const [path, allow] of [['/api/items', 'GET, HEAD, POST, OPTIONS'], ['/api/items/7', 'GET, HEAD, DELETE, OPTIONS'], ['/api/users/profile', 'GET, HEAD, PUT, OPTIONS']]) {
+      for (const [path, allow] of [['/api/items', 'GET, HEAD, POST, OPTIONS'], ['/api/items/7', 'GET, HEAD, DELETE, OPTIONS'], ['/api/users/profile', 'GET, HEAD, PUT, OPTIONS'], ['/api/docs/guide', 'GET, HEAD, OPTIONS']]) {
         const res = await send(base, 'OPTIONS', path)
         t.equal(res.status, 204, `OPTIONS ${path}`)
         t.equal(res.headers.allow, allow)
@@ -96,7 +102,7 @@ for (const order of ORDERS) {
         t.strictSame(warnings, [])
       } else {
         t.equal(warnings.length, 1)
-        for (const pattern of ['/api/items/:id', '/api/users/profile', '/api/health']) t.match(warnings[0], pattern)
+        for (const pattern of ['/api/items/:id', '/api/users/profile', '/api/health', '/api/docs/*']) t.match(warnings[0], pattern)
         t.notMatch(warnings[0], '/own', 'a route added after the plugin is not named')
       }
     })
@@ -112,6 +118,7 @@ for (const order of ORDERS) {
         { method: 'DELETE', path: '/api/items/7' },
         { method: 'PUT', path: '/api/users/profile', headers: { 'content-type': 'application/json' }, body: '{"name":"bo"}' },
         { method: 'HEAD', path: '/api/health' },
+        { method: 'GET', path: '/api/docs/a/b?c=d' },
         { method: 'GET', path: '/own' }
       ])
     })

@@ -43,6 +43,8 @@ async function build (t: Test, order: Order, upstreamBase: string): Promise<{ ap
   if (order === 'plugin first') await app.register(fastifyAllowedMethods)
   await app.register(fastifyHttpProxy, { upstream: upstreamBase, prefix: '/api', httpMethods: API_METHODS })
   await app.register(fastifyHttpProxy, { upstream: upstreamBase, prefix: '/all' })
+  // a read-only proxy: GET only (its wildcard has the shape of @fastify/static's hidden one, but is visible)
+  await app.register(fastifyHttpProxy, { upstream: upstreamBase, prefix: '/ro', httpMethods: ['GET'] })
   // reply-from used directly, in its own scope
   await app.register(async (scope) => {
     await scope.register(fastifyReplyFrom, { base: upstreamBase })
@@ -64,6 +66,8 @@ const PROXIED: Exchange[] = [
   { method: 'OPTIONS', path: '/all/things' },
   { method: 'DELETE', path: '/all/things/1' },
   { method: 'PATCH', path: '/all', headers: { 'content-type': 'application/json' }, body: '{}' },
+  { method: 'GET', path: '/ro/a/b?c=d' },
+  { method: 'HEAD', path: '/ro' },
   { method: 'GET', path: '/legacy/3' },
   { method: 'GET', path: '/items' }
 ]
@@ -88,6 +92,7 @@ for (const order of ORDERS) {
         t.equal(res.status, 200, `${method} /all/x`)
         t.equal(JSON.parse(res.body).method, method, 'the proxy forwarded it')
       }
+      t.equal(JSON.parse((await send(base, 'GET', '/ro/x')).body).method, 'GET')
     })
 
     t.test('a method outside httpMethods: 405, Allow = the proxy\'s methods (+ OPTIONS when not proxied)', async (t) => {
@@ -111,6 +116,14 @@ for (const order of ORDERS) {
         t.equal(res.status, 405, `${method} /all/x`)
         t.equal(res.headers.allow, ALL_ALLOW)
       }
+      for (const path of ['/ro', '/ro/x', '/ro/x/y']) {
+        const res = await send(base, 'POST', path)
+        t.equal(res.status, 405, `POST ${path}: a GET-only proxy is a visible route`)
+        t.equal(res.headers.allow, 'GET, HEAD, OPTIONS')
+        const options = await send(base, 'OPTIONS', path)
+        t.equal(options.status, 204, `OPTIONS ${path}`)
+        t.equal(options.headers.allow, 'GET, HEAD, OPTIONS')
+      }
       t.equal((await send(base, 'PURGE', '/api/x')).status, 501)
       t.equal((await send(base, 'PURGE', '/all/x')).status, 501)
       const legacy = await send(base, 'POST', '/legacy/3')
@@ -131,6 +144,7 @@ for (const order of ORDERS) {
       t.strictSame(table['/api'], ['GET', 'HEAD', 'POST', 'PUT'])
       t.strictSame(table['/api/*'], ['GET', 'HEAD', 'POST', 'PUT'])
       t.strictSame(table['/all/*'], ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'OPTIONS', 'PATCH'])
+      t.strictSame(table['/ro/*'], ['GET', 'HEAD'])
       t.strictSame(table['/legacy/:id'], ['GET', 'HEAD'])
       t.strictSame(table['/items'], ['GET', 'HEAD'])
       for (const [pattern, methods] of Object.entries(table)) {
