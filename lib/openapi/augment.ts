@@ -98,20 +98,39 @@ function withRefs (op: Json, refs: ResponseRefs): Json {
   return responses === undefined ? op : { ...op, responses }
 }
 
+/** A copy of the Path Item without the operations of `methods` (upper case); null when no operation is left. */
+function withoutOperations (item: Json, methods: readonly string[]): Json | null {
+  const out: Json = { ...item }
+  for (const field of OPERATION_FIELDS) if (methods.includes(field.toUpperCase())) delete out[field]
+  if (isObject(item.additionalOperations)) {
+    const extra = Object.fromEntries(Object.entries(item.additionalOperations).filter(([method]) => !methods.includes(method.toUpperCase())))
+    if (Object.keys(extra).length > 0) out.additionalOperations = extra
+    else delete out.additionalOperations
+  }
+  return operationsOf(out).size === 0 ? null : out
+}
+
 /**
  * Returns a copy of `doc` that carries the method table: an `options` operation (204 + the exact
  * Allow) on every path whose OPTIONS the plugin answers, and on every operation of a path that can
  * answer 405 a reference to the shared 405 response (and to the 501 one while `notImplemented` is on).
- * A user's own OPTIONS operation is left as it is. `doc` itself is never changed.
+ * The operations of routes hidden with `config.allow.hide: true` (`PathAllow.hidden`) are left out,
+ * and a path left without operations goes entirely. A user's own OPTIONS operation is left as it
+ * is. `doc` itself is never changed.
  */
 export function augmentDocument (doc: Json, kind: DocumentKind, resolve: ResolvePath, options: AugmentOptions): Json {
   if (!isObject(doc.paths)) return doc
   const plans: Plan[] = []
-  for (const [key, item] of Object.entries(doc.paths)) {
-    if (!isObject(item)) continue
-    const found = resolve(key, item)
-    // unrouted as documented, or served only by hidden routes (those answer 404, not 405)
-    if (found === null || found.allow.length === 0) continue
+  // the Path Items that lose hidden operations: their copies, or null for those that go entirely
+  const pruned = new Map<string, Json | null>()
+  for (const [key, original] of Object.entries(doc.paths)) {
+    if (!isObject(original)) continue
+    const found = resolve(key, original)
+    if (found === null) continue // unrouted as documented
+    let item: Json | null = original
+    if (found.hidden.length > 0) pruned.set(key, item = withoutOperations(original, found.hidden))
+    // served only by hidden routes: those answer 404, not 405
+    if (item === null || found.allow.length === 0) continue
     plans.push({
       key,
       item,
@@ -120,15 +139,20 @@ export function augmentDocument (doc: Json, kind: DocumentKind, resolve: Resolve
       add405: options.supportedMethods.some(m => !found.allow.includes(m))
     })
   }
-  if (plans.length === 0) return doc
+  if (plans.length === 0 && pruned.size === 0) return doc
 
   const out: Json = { ...doc }
+  const paths: Json = out.paths = { ...doc.paths }
+  for (const [key, item] of pruned) {
+    if (item === null) delete paths[key]
+    else paths[key] = item
+  }
+  if (plans.length === 0) return out
   const statuses: Array<'405' | '501'> = []
   if (plans.some(p => p.add405)) statuses.push('405')
   if (options.notImplemented) statuses.push('501')
   const refs = addComponents(out, kind, statuses, options)
-  const taken = takenOperationIds(doc.paths)
-  const paths: Json = out.paths = { ...doc.paths }
+  const taken = takenOperationIds(paths)
   const { 405: _, ...without405 } = refs
   for (const plan of plans) {
     const pathRefs = plan.add405 ? refs : without405

@@ -4,6 +4,7 @@ import type { AllowResolver } from '../allow'
 import type { MethodTable } from '../method-table'
 import type { ResolvedOptions } from '../options'
 import { augmentDocument } from './augment'
+import type { ResolvePath } from './augment'
 import type { DocumentKind, Json } from './document'
 import { basePaths, documentKind, operationsOf, parameterHints } from './document'
 import { PathProbe } from './path-allow'
@@ -62,9 +63,25 @@ function documenting (original: SwaggerDecorator, extend: (doc: unknown) => unkn
   }
 }
 
-function pathResolver (doc: Json, kind: DocumentKind, probe: PathProbe) {
+/**
+ * The methods of the routes hidden with `config.allow.hide: true`. Only their operations leave the
+ * document: another plugin's hidden catch-all (which swagger already leaves out through its
+ * `schema.hide`) and a route hidden by a function (visible to some callers) stay documented.
+ */
+function hideTrueMethods (table: MethodTable): Set<string> {
+  const methods = new Set<string>()
+  for (const route of table.routes) {
+    if (route.hidden === true && !route.catchAll) for (const m of route.methods) methods.add(m)
+  }
+  return methods
+}
+
+function pathResolver (doc: Json, kind: DocumentKind, probe: PathProbe, hideTrue: ReadonlySet<string>): ResolvePath {
   const bases = basePaths(doc, kind)
-  return (key: string, item: Json) => probe.resolveKey(key, [...operationsOf(item).keys()], parameterHints(item), bases)
+  return (key: string, item: Json) => {
+    const found = probe.resolveKey(key, [...operationsOf(item).keys()], parameterHints(item), bases)
+    return found === null ? null : { ...found, hidden: found.hidden.filter(m => hideTrue.has(m)) }
+  }
 }
 
 /**
@@ -78,7 +95,7 @@ export function installOpenApi ({ fastify, table, resolver, options }: OpenApiCo
   function extend (doc: unknown): unknown {
     const kind = documentKind(doc)
     if (kind === null) return doc
-    return augmentDocument(doc as Json, kind, pathResolver(doc as Json, kind, probe), {
+    return augmentDocument(doc as Json, kind, pathResolver(doc as Json, kind, probe, hideTrueMethods(table)), {
       autoOptions: options.autoOptions,
       notImplemented: options.notImplemented,
       useErrorHandler: options.useErrorHandler,

@@ -10,6 +10,8 @@ export interface PathAllow {
   allow: string[]
   /** True when OPTIONS on `url` is answered by this plugin, not by an OPTIONS route of the app. */
   automaticOptions: boolean
+  /** The documented methods that a route serves at `url` but Allow leaves out: routes hidden from Allow. */
+  hidden: string[]
 }
 
 type Found = { params: Record<string, string | undefined> } | null
@@ -43,14 +45,22 @@ export class PathProbe {
   /**
    * Whether `url` serves every documented method: a route of that method takes the URL (a hidden
    * one too) with all the key's parameters, not a more specific route (`/users/new` for
-   * `/users/{id}`); OPTIONS also counts when the plugin answers it.
+   * `/users/{id}`); OPTIONS also counts when the plugin answers it. Returns the documented methods
+   * that a route serves there but `allow` leaves out (hidden routes), or null when `url` does not
+   * serve them all.
    */
-  private servesAll (documented: readonly string[], url: string, params: number, allow: readonly string[]): boolean {
-    return documented.every(m => {
+  private servedHere (documented: readonly string[], url: string, params: number, allow: readonly string[]): string[] | null {
+    const hidden: string[] = []
+    for (const m of documented) {
       const found = this.find(m, url)
-      if (found === null) return m === 'OPTIONS' && allow.includes('OPTIONS')
-      return Object.keys(found.params).length >= params
-    })
+      if (found === null) {
+        if (m === 'OPTIONS' && allow.includes('OPTIONS')) continue
+        return null
+      }
+      if (Object.keys(found.params).length < params) return null
+      if (!allow.includes(m)) hidden.push(m)
+    }
+    return hidden
   }
 
   /**
@@ -66,8 +76,10 @@ export class PathProbe {
       for (const path of concreteUrls(parts, candidates)) {
         const url = base + path // base: a server's path (`/api`, or '')
         const allow = this.resolver.allowed(url, this.resolver.derive({}))
-        if (allow === null || !this.servesAll(documented, url, names.length, allow)) continue
-        return { url, allow, automaticOptions: this.automaticOptions(url) }
+        if (allow === null) continue
+        const hidden = this.servedHere(documented, url, names.length, allow)
+        if (hidden === null) continue
+        return { url, allow, automaticOptions: this.automaticOptions(url), hidden }
       }
     }
     return null
