@@ -105,8 +105,8 @@ export class AllowResolver {
   constructor (private readonly fastify: FastifyInstance, private readonly table: MethodTable, private readonly autoOptions: boolean) {}
 
   /**
-   * Set by probe(): the last answer asked a route's `config.allow.hide` function, so it holds for
-   * that request only and must not be remembered for the path.
+   * Set by probe(): the last answer met a route whose `config.allow.hide` is a function, so it
+   * holds for that caller only and must not be remembered for the path.
    */
   private askedHideFn = false
 
@@ -321,9 +321,10 @@ export class AllowResolver {
         if (hiddenMatch !== null && sameParams(hiddenMatch.params as Record<string, unknown>, match.params as Record<string, unknown>)) {
           const store = hiddenMatch.store as ShadowStore
           if (store.hidden) continue
-          if (store.hideFn !== null && request !== undefined) {
+          if (store.hideFn !== null) {
+            // this answer depends on the caller (without one, the route counts as visible)
             this.askedHideFn = true
-            if (store.hideFn(request) === true) continue
+            if (request !== undefined && store.hideFn(request) === true) continue
           }
         }
       }

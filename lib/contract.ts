@@ -72,13 +72,14 @@ function routeShapes (url: string, prefixSlash: boolean): string[] {
  * documents that leave HEAD out): a served HEAD is never reported where GET is served; a documented
  * HEAD must be served. OPTIONS is served on every path with a route while `autoOptions` is on, and
  * a served OPTIONS the document lacks is not reported (documents usually omit it). Routes hidden
- * from the docs (`schema.hide`, `config.allow.hide`, other plugins' catch-alls) are left out.
+ * from the docs (`schema.hide`, `config.allow.hide`, other plugins' catch-alls) need not be
+ * documented, but they exist: a document that describes them is not told that no route serves them.
  */
 export function compareContract (document: ApiDocument, table: MethodTable, autoOptions: boolean): ContractDifference[] {
   // every visible route pattern, with the path shapes it serves and its methods
   const routes = new Map<string, { shapes: string[], methods: Set<string> }>()
-  for (const route of table.routes) {
-    if (route.hidden || route.schemaHidden || route.slashVariant) continue
+  for (const route of table.listedRoutes()) {
+    if (route.schemaHidden) continue
     let entry = routes.get(route.url)
     if (entry === undefined) routes.set(route.url, entry = { shapes: routeShapes(route.url, route.prefixSlash), methods: new Set() })
     for (const method of route.methods) entry.methods.add(method)
@@ -86,6 +87,18 @@ export function compareContract (document: ApiDocument, table: MethodTable, auto
   const servedByShape = new Map<string, Set<string>>()
   for (const { shapes, methods } of routes.values()) {
     for (const shape of shapes) servedByShape.set(shape, new Set([...servedByShape.get(shape) ?? [], ...methods]))
+  }
+  // every route, hidden ones included: a documented method that a hidden route serves is served;
+  // automatic OPTIONS answers only where a route is not hidden from Allow (a hidden-only URL is a 404)
+  const existingByShape = new Map<string, Set<string>>()
+  const optionsShapes = new Set<string>()
+  for (const route of table.routes) {
+    for (const shape of routeShapes(route.url, route.prefixSlash)) {
+      let methods = existingByShape.get(shape)
+      if (methods === undefined) existingByShape.set(shape, methods = new Set())
+      for (const method of route.methods) methods.add(method)
+      if (!route.hidden) optionsShapes.add(shape)
+    }
   }
   const documented = new Map<string, { path: string, methods: Set<string> }>()
   for (const path of document.paths) {
@@ -95,10 +108,10 @@ export function compareContract (document: ApiDocument, table: MethodTable, auto
 
   const differences: ContractDifference[] = []
   for (const [shape, { path, methods }] of documented) {
-    const served = servedByShape.get(shape)
+    const served = existingByShape.get(shape)
     for (const method of methods) {
       if (served?.has(method) === true) continue
-      if (method === 'OPTIONS' && autoOptions && served !== undefined) continue
+      if (method === 'OPTIONS' && autoOptions && optionsShapes.has(shape)) continue
       differences.push({ method, path, kind: 'documented-not-served', message: `${method} ${path} is in the document, but no route serves it` })
     }
   }

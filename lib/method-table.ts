@@ -23,8 +23,9 @@ export interface SeenRoute {
   /** Route schema, to let the OpenAPI export skip what swagger hides. */
   schemaHidden: boolean
   /**
-   * fastify's HEAD for the GET that a route at a prefix root gets at `prefix + '/'` without any
-   * onRoute of its own: real routing, but not a pattern of the method table.
+   * Perhaps only the trailing-slash twin that fastify adds for a route at a prefix root
+   * (`prefix + '/'`, served without an onRoute of its own, or read back from the route tree): not
+   * a pattern of the method table when the same method is listed at the pattern without the slash.
    */
   slashVariant: boolean
   /** Added before the plugin: read from fastify's route tree, its config unknown. */
@@ -119,8 +120,7 @@ export class MethodTable {
       prefixSlash: r.routePath === '' && prefix.length > 0 &&
         (r.prefixTrailingSlash === undefined || r.prefixTrailingSlash === 'both'),
       schemaHidden: (route.schema as { hide?: boolean } | undefined)?.hide === true,
-      slashVariant: r.routePath === '/' && prefix.length > 0 && !prefix.endsWith('/') && route.url === prefix + '/' &&
-        methods.length === 1 && methods[0] === 'HEAD',
+      slashVariant: r.routePath === '/' && prefix.length > 0 && route.url === prefix + '/',
       prior: false
     })
   }
@@ -136,17 +136,31 @@ export class MethodTable {
       catchAll: route.catchAll,
       prefixSlash: false,
       schemaHidden: route.catchAll,
-      slashVariant: false,
+      slashVariant: route.url.length > 1 && route.url.endsWith('/'),
       prior: true
     })
+  }
+
+  /** The routes of the method table: the visible ones, without prefix roots' trailing-slash twins (see slashVariant). */
+  listedRoutes (): SeenRoute[] {
+    const visible = this.routes.filter(route => !route.hidden)
+    // shorter patterns first: `/a//` is a twin of `/a/` only if `/a/` itself is listed
+    const byLength = visible.map((route, i) => ({ route, i })).sort((a, b) => a.route.url.length - b.route.url.length || a.i - b.i)
+    const listed = new Set<string>()
+    const kept = new Set<SeenRoute>()
+    for (const { route } of byLength) {
+      if (route.slashVariant && route.methods.every(m => listed.has(m + ' ' + route.url.slice(0, -1)))) continue
+      kept.add(route)
+      for (const m of route.methods) listed.add(m + ' ' + route.url)
+    }
+    return visible.filter(route => kept.has(route))
   }
 
   /** `{ [urlPattern]: methods }` for every visible route pattern, methods in Allow order. */
   toObject (): Record<string, string[]> {
     // built on demand (rarely called) rather than kept per pattern beside `routes`
     const byPattern = new Map<string, Set<string>>()
-    for (const route of this.routes) {
-      if (route.hidden || route.slashVariant) continue
+    for (const route of this.listedRoutes()) {
       let set = byPattern.get(route.url)
       if (set === undefined) {
         set = new Set()

@@ -4,10 +4,12 @@ import type { FastifyInstance, onRequestHookHandler, preHandlerHookHandler } fro
  * Where the plugin's hooks run:
  * - `'notFound'`: only in fastify's notFound contexts, so a matched route runs no code of this
  *   plugin at all (not even fastify's hook runner). The default.
- * - `'everyRequest'`: root hooks that return at once on matched routes. Used only when fastify
- *   itself refuses the first: the app set its own root notFound handler before the plugin.
+ * - `'rootContext'`: the app set its own root notFound handler before the plugin, so fastify
+ *   refuses the plugin's `setNotFoundHandler()` at the root: its hooks are appended to that
+ *   handler's context at ready (see attachToRootContext()); other notFound contexts as in 'notFound'.
+ * - `'everyRequest'`: root hooks that return at once on matched routes: only where neither can be had.
  */
-export type HookScope = 'notFound' | 'everyRequest'
+export type HookScope = 'notFound' | 'rootContext' | 'everyRequest'
 
 /**
  * The plugin's two hooks on the 404 path: `early`, the last onRequest hook, answers there when no
@@ -25,14 +27,19 @@ function asList (value: unknown): unknown[] {
   return value === undefined || value === null ? [] : Array.isArray(value) ? value : [value]
 }
 
-/** `hooks` appended to the onRequest and preHandler hooks of a notFound handler's or a route's options. */
-export function withHooks (opts: unknown, hooks: NotFoundHooks): Record<string, unknown> & { onRequest: unknown[], preHandler?: unknown[] } {
-  const copy: Record<string, unknown> & { onRequest: unknown[], preHandler?: unknown[] } = {
-    ...(opts as Record<string, unknown> | undefined),
-    onRequest: [...asList((opts as { onRequest?: unknown } | undefined)?.onRequest), hooks.early]
-  }
-  if (hooks.late !== null) copy.preHandler = [...asList((opts as { preHandler?: unknown } | undefined)?.preHandler), hooks.late]
-  return copy
+/** `early` appended to the onRequest hooks of a notFound handler's or a route's options (a copy). */
+export function withEarly (opts: unknown, early: unknown): Record<string, unknown> & { onRequest: unknown[] } {
+  return { ...(opts as Record<string, unknown> | undefined), onRequest: [...asList((opts as { onRequest?: unknown } | undefined)?.onRequest), early] }
+}
+
+/**
+ * `late` appended to the preHandler hooks of options already handed to fastify: fastify reads
+ * them from that very object when it builds the context (at ready). Appended after the call, so
+ * that a wrapper of setNotFoundHandler (@fastify/otel instruments every preHandler it is given)
+ * does not wrap it: no span of the plugin's on every 404.
+ */
+export function appendLate (opts: Record<string, unknown>, late: unknown): void {
+  opts.preHandler = [...asList(opts.preHandler), late]
 }
 
 /** The root instance is a plain object; every encapsulated one is created from its parent. */
@@ -64,31 +71,60 @@ function nativeSetNotFoundHandler (fastify: FastifyInstance, current: SetNotFoun
  * root (fastify's default 404 handler stays, and the root slot stays free for the app), and adds
  * its hooks to the options of every later `setNotFoundHandler()` call, at the root or under a
  * prefix. Each of its hooks then runs after the app's own hooks of the same name, exactly where a
- * 404 would be decided. Returns 'everyRequest' (and the caller adds root hooks) only where fastify
- * says the root notFound handler is set already, or no setNotFoundHandler of fastify can be found.
+ * 404 would be decided. When fastify says the root notFound handler is set already, the root
+ * context is reached at ready instead ('rootContext'); 'everyRequest' only when no
+ * setNotFoundHandler of fastify accepts the hooks.
  */
 export function installHooks (fastify: FastifyInstance, hooks: NotFoundHooks): { scope: HookScope, reason?: string } {
   // `fastify` is the root instance (plugin.ts checks it)
   const current = fastify.setNotFoundHandler as unknown as SetNotFoundHandler
-  let reason: string | undefined
+  const install = (set: SetNotFoundHandler): void => {
+    const opts = withEarly(undefined, hooks.early)
+    set.call(fastify, opts)
+    if (hooks.late !== null) appendLate(opts, hooks.late)
+  }
+  let scope: HookScope = 'notFound'
   try {
-    current.call(fastify, withHooks(undefined, hooks))
+    install(current)
   } catch (err) {
-    if (alreadySet(err)) return { scope: 'everyRequest', reason: 'the app set its root notFound handler before registering the plugin' }
-    const native = nativeSetNotFoundHandler(fastify, current)
+    const native = alreadySet(err) ? null : nativeSetNotFoundHandler(fastify, current)
     try {
       if (native === null) throw err
-      native.call(fastify, withHooks(undefined, hooks))
+      install(native)
     } catch (nativeErr) {
-      reason = alreadySet(nativeErr)
-        ? 'the app set its root notFound handler before registering the plugin'
-        : `setNotFoundHandler() refused the plugin's hooks (${(nativeErr as Error).message})`
-      return { scope: 'everyRequest', reason }
+      if (!alreadySet(nativeErr)) {
+        return { scope: 'everyRequest', reason: `setNotFoundHandler() refused the plugin's hooks (${(nativeErr as Error).message})` }
+      }
+      scope = 'rootContext'
     }
   }
   fastify.setNotFoundHandler = function setNotFoundHandlerWithAllowedMethods (this: FastifyInstance, opts?: unknown, handler?: unknown) {
-    if (typeof opts === 'function') return current.call(this, withHooks(undefined, hooks), opts)
-    return current.call(this, withHooks(opts, hooks), handler)
+    const options = withEarly(typeof opts === 'function' ? undefined : opts, hooks.early)
+    const result = current.call(this, options, typeof opts === 'function' ? opts : handler)
+    if (hooks.late !== null) appendLate(options, hooks.late)
+    return result
   } as unknown as FastifyInstance['setNotFoundHandler']
-  return { scope: 'notFound' }
+  return scope === 'rootContext' ? { scope, reason: 'the app set its root notFound handler before registering the plugin' } : { scope }
+}
+
+/** The hook lists of a fastify notFound context (see rootContextOf()). */
+export interface ContextHooks { onRequest: unknown[] | null, preHandler: unknown[] | null }
+
+/**
+ * For 'rootContext': the root notFound context, whose hook lists fastify builds before onReady
+ * (from the app's own `setNotFoundHandler` call, which the plugin never saw) and reads on every
+ * 404. fastify keeps it under a symbol described 'fastify.404ContextKey' and has no public way to
+ * add a hook to it. Null when it cannot be found.
+ */
+export function rootContextOf (fastify: FastifyInstance): ContextHooks | null {
+  const key = Object.getOwnPropertySymbols(fastify).find(s => s.description === 'fastify.404ContextKey')
+  const context = key === undefined ? undefined : (fastify as unknown as Record<symbol, ContextHooks | null>)[key]
+  if (context === undefined || context === null || !('onRequest' in context) || !('preHandler' in context)) return null
+  return context
+}
+
+/** Appends the hooks to a notFound context, once fastify has built its hook lists (at onReady). */
+export function attachHooks (context: ContextHooks, hooks: NotFoundHooks): void {
+  context.onRequest = [...(context.onRequest ?? []), hooks.early]
+  if (hooks.late !== null) context.preHandler = [...(context.preHandler ?? []), hooks.late]
 }

@@ -7,7 +7,7 @@ import { installOpenApi } from './openapi/install'
 import { resolveOptions } from './options'
 import type { FastifyAllowedMethodsOptions, ResolvedOptions } from './options'
 import { FST_ALLOWED_METHODS_NOT_ROOT } from './errors'
-import { installHooks, isRoot, withHooks } from './not-found-hook'
+import { appendLate, attachHooks, installHooks, isRoot, rootContextOf, withEarly } from './not-found-hook'
 import type { NotFoundHooks } from './not-found-hook'
 import { readPriorRoutes } from './prior-routes'
 import type { PriorRoute } from './prior-routes'
@@ -69,15 +69,22 @@ export const allowedMethodsPlugin: FastifyPluginCallback<FastifyAllowedMethodsOp
   }
 
   const late = options.answerEarly ? null : responder.onPreHandler
-  const { scope, reason } = installHooks(fastify, { early: responder.onNotFoundRequest, late })
+  const hooks: NotFoundHooks = { early: responder.onNotFoundRequest, late }
+  const installed = installHooks(fastify, hooks)
+  const rootContext = installed.scope === 'rootContext' ? rootContextOf(fastify) : null
+  const scope = installed.scope === 'rootContext' && rootContext === null ? 'everyRequest' : installed.scope
+  const reason = installed.reason
   if (scope === 'everyRequest') {
-    fastify.log.warn(`fastify-allowed-methods: ${reason as string}, so its hooks run on every request (one check on ` +
-      'each matched route) instead of only on the 404 path. Register the plugin before calling setNotFoundHandler() ' +
+    fastify.log.warn(`fastify-allowed-methods: ${reason as string}, so its hooks run on every request (one check ` +
+      'on each matched route) instead of only on the 404 path. Register the plugin before calling setNotFoundHandler() ' +
       'at the root to keep matched routes free of it.')
     fastify.addHook('onRequest', responder.onRequest)
     if (late !== null) fastify.addHook('preHandler', late)
+  } else if (scope === 'rootContext') {
+    fastify.log.warn(`fastify-allowed-methods: ${reason as string}: its hooks are added to that handler's context ` +
+      'at ready, through a fastify internal (the context has no public API to add a hook). Register the plugin ' +
+      'before calling setNotFoundHandler() at the root to rely only on public API.')
   }
-  const catchAllHooks: NotFoundHooks = { early: responder.onCatchAllRequest, late }
 
   fastify.addHook('onRoute', (route) => {
     const seen = table.add(route)
@@ -86,14 +93,15 @@ export const allowedMethodsPlugin: FastifyPluginCallback<FastifyAllowedMethodsOp
     if (seen.catchAll && seen.methods.includes('OPTIONS')) {
       noteCatchAllOptions(seen.url)
       // a plain OPTIONS routed there is this plugin's to answer (the root hooks see it otherwise)
-      if (scope === 'notFound') {
-        const hooked = withHooks(route, catchAllHooks)
-        route.onRequest = hooked.onRequest as typeof route.onRequest
-        if (hooked.preHandler !== undefined) route.preHandler = hooked.preHandler as typeof route.preHandler
+      if (scope !== 'everyRequest') {
+        route.onRequest = withEarly(route, responder.onCatchAllRequest).onRequest as typeof route.onRequest
+        if (late !== null) appendLate(route as unknown as Record<string, unknown>, late)
       }
     }
   })
   fastify.addHook('onReady', function prepare (hookDone) {
+    // the root notFound context is built by now (fastify builds contexts before onReady)
+    if (rootContext !== null) attachHooks(rootContext, hooks)
     resolver.prepare()
     responder.prepare()
     hookDone(checkContract(fastify, table, options))

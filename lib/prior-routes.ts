@@ -13,13 +13,22 @@ export interface PriorRoute {
   url: string
   constraints: Record<string, unknown> | undefined
   /**
-   * A hidden catch-all another plugin registers: `OPTIONS *` (@fastify/cors), or a wildcard that
-   * only GET and HEAD have (@fastify/static's `prefix/*`). Their `schema.hide` cannot be read.
+   * A hidden catch-all another plugin registers: `OPTIONS *` (@fastify/cors), or a root `/*` that
+   * only GET and HEAD have (@fastify/static at the root). Their `schema.hide` cannot be read.
    */
   catchAll: boolean
 }
 
+/** One route read from a tree; `sharedParam`: a parameter node on its path named several ways (`:id|:name`). */
+export interface ParsedRoute {
+  url: string
+  constraints: Record<string, unknown> | undefined
+  sharedParam: boolean
+}
+
 const EMPTY_TREE = '(empty tree)'
+/** A plain parameter (no regex) in a find-my-way path, as its parser delimits it. */
+const PLAIN_PARAM = /:([^/.\-:(]+)/g
 const INDENTS = new Set(['│   ', '    '])
 const BRANCHES = new Set(['├── ', '└── '])
 /** ` (GET)` or ` (GET) {"version":"1.0.0"}` at the end of a line: the route data of a node. */
@@ -43,9 +52,10 @@ function reviveConstraints (json: string | undefined): Record<string, unknown> |
  * without a branch glyph. A parametric node shared by several parameter names prints them joined
  * by `|`: the first one is kept.
  */
-export function parseRouteTree (tree: string): Array<{ url: string, constraints: Record<string, unknown> | undefined }> {
-  const routes: Array<{ url: string, constraints: Record<string, unknown> | undefined }> = []
+export function parseRouteTree (tree: string): ParsedRoute[] {
+  const routes: ParsedRoute[] = []
   const stack: string[] = []
+  const shared: boolean[] = []
   for (const line of tree.split('\n')) {
     if (line === '' || line === EMPTY_TREE) continue
     let depth = 0
@@ -63,39 +73,53 @@ export function parseRouteTree (tree: string): Array<{ url: string, constraints:
     const bar = key.startsWith(':') ? key.indexOf('|') : -1
     if (bar !== -1) key = key.slice(0, bar)
     stack.length = depth
+    shared.length = depth
     stack.push(key)
-    if (data !== null) routes.push({ url: stack.join(''), constraints: reviveConstraints(data[2]?.slice(1)) })
+    shared.push(bar !== -1)
+    if (data !== null) routes.push({ url: stack.join(''), constraints: reviveConstraints(data[2]?.slice(1)), sharedParam: shared.includes(true) })
   }
   return routes
+}
+
+/**
+ * The parameter names of a route on a node that several names share: a real lookup of a sample URL
+ * says which names this route's handler receives (only for plain parameters and constraints that
+ * are strings; otherwise the first name stays).
+ */
+function realParamNames (fastify: FastifyInstance, method: string, route: ParsedRoute): string {
+  const names = [...route.url.matchAll(PLAIN_PARAM)]
+  const constraints = route.constraints ?? {}
+  if (names.length === 0 || route.url.includes('(') || !Object.values(constraints).every(v => typeof v === 'string')) return route.url
+  const sample = route.url.replace(PLAIN_PARAM, 'p')
+  const found = fastify.findRoute({ method, url: sample, constraints } as Parameters<FastifyInstance['findRoute']>[0])
+  const real = found === null ? [] : Object.keys(found.params as Record<string, string>)
+  if (real.length !== names.length) return route.url
+  let i = 0
+  return route.url.replace(PLAIN_PARAM, () => ':' + (real[i++] as string))
 }
 
 /** Every route fastify holds now, one entry per (method, path, constraints). */
 export function readPriorRoutes (fastify: FastifyInstance): PriorRoute[] {
   if (fastify.printRoutes() === EMPTY_TREE) return []
-  const byMethod = new Map<string, ReturnType<typeof parseRouteTree>>()
+  const byMethod = new Map<string, ParsedRoute[]>()
   for (const method of fastify.supportedMethods) {
     const tree = fastify.printRoutes({ method })
-    if (tree !== EMPTY_TREE) byMethod.set(method, parseRouteTree(tree))
+    if (tree === EMPTY_TREE) continue
+    const routes = parseRouteTree(tree)
+    for (const route of routes) if (route.sharedParam) route.url = realParamNames(fastify, method, route)
+    byMethod.set(method, routes)
   }
-  // a wildcard served for GET (and HEAD) only is how @fastify/static registers its hidden
-  // `prefix/*`; http-proxy's wildcards carry every proxied method and stay visible
-  const wildcardMethods = new Map<string, Set<string>>()
-  for (const [method, routes] of byMethod) {
-    for (const { url } of routes) {
-      if (!url.endsWith('*')) continue
-      const methods = wildcardMethods.get(url) ?? new Set<string>()
-      methods.add(method)
-      wildcardMethods.set(url, methods)
-    }
-  }
-  const staticLike = (url: string): boolean => {
-    const methods = wildcardMethods.get(url)
-    return methods !== undefined && methods.has('GET') && [...methods].every(m => m === 'GET' || m === 'HEAD')
-  }
+  // a root wildcard served for GET (and HEAD) only is how @fastify/static registers its hidden
+  // `/*`; treated as visible, it would turn every unknown URL into a 405. A wildcard under a prefix
+  // (static's `prefix/*`, a GET-only proxy, an app's own) is a real route: it counts.
+  // (cors' `OPTIONS *` is recognised on its own)
+  const rootWildcard = (url: string): boolean => url === '/*' || url === '*'
+  const wildcardMethods = [...byMethod].filter(([m, routes]) => m !== 'OPTIONS' && routes.some(r => rootWildcard(r.url))).map(([m]) => m)
+  const staticLike = wildcardMethods.includes('GET') && wildcardMethods.every(m => m === 'GET' || m === 'HEAD')
   const prior: PriorRoute[] = []
   for (const [method, routes] of byMethod) {
     for (const { url, constraints } of routes) {
-      const catchAll = (method === 'OPTIONS' && url === '*') || staticLike(url)
+      const catchAll = method === 'OPTIONS' ? url === '*' : staticLike && rootWildcard(url)
       prior.push({ method, url, constraints, catchAll })
     }
   }

@@ -216,11 +216,40 @@ test('fallback: only where no setNotFoundHandler of fastify accepts the hooks, w
     const app = Fastify({ logger: { level: 'warn', stream: { write: (line: string) => { warnings.push(JSON.parse(line).msg) } } } })
     t.teardown(() => app.close())
     app.setNotFoundHandler = function refusing () { throw new TypeError('no handler') } as unknown as FastifyInstance['setNotFoundHandler']
+    // in this last resort the plugin's late hook is a root preHandler: root preHandler hooks
+    // added before the plugin run first, those added after it do not (README)
+    app.addHook('preHandler', auth)
     await app.register(fastifyAllowedMethods)
+    await app.register(fastifyCors, { origin: true, strictPreflight: false, preflightContinue: true })
     app.get('/items', async () => 'items')
     const base = await listen(app)
     t.match(warnings.join('\n'), /setNotFoundHandler\(\) refused the plugin's hooks \(no handler\), so its hooks run on every request/)
-    t.equal((await send(base, 'DELETE', '/items')).status, 405)
+    t.equal((await send(base, 'DELETE', '/items', { headers: AUTH })).status, 405)
+    t.equal((await send(base, 'DELETE', '/items')).status, 401)
+    const options = await send(base, 'OPTIONS', '/items', { headers: AUTH })
+    t.equal(options.status, 204, 'a plain OPTIONS routed to cors\' catch-all, seen by the root hook')
+    t.equal(options.headers.allow, 'GET, HEAD, OPTIONS')
+    t.equal((await send(base, 'OPTIONS', '/items')).status, 401)
+    t.equal((await send(base, 'GET', '/items', { headers: AUTH })).body, 'items')
+  })
+  t.test('the root notFound context out of reach (another fastify): root hooks, with a warning', async (t) => {
+    const warnings: string[] = []
+    const app = Fastify({ logger: { level: 'warn', stream: { write: (line: string) => { warnings.push(JSON.parse(line).msg) } } } })
+    t.teardown(() => app.close())
+    app.setNotFoundHandler(async (_request, reply) => reply.code(404).send('mine'))
+    await app.register(async () => {}) // fastify applies the handler in an after() callback
+    const key = Object.getOwnPropertySymbols(app).find(s => s.description === 'fastify.404ContextKey') as symbol
+    const holder = app as unknown as Record<symbol, unknown>
+    const context = holder[key]
+    holder[key] = {}
+    app.addHook('preHandler', auth)
+    await app.register(fastifyAllowedMethods)
+    holder[key] = context
+    app.get('/items', async () => 'items')
+    const base = await listen(app)
+    t.match(warnings.join('\n'), /the app set its root notFound handler before registering the plugin, so its hooks run on every request/)
+    t.equal((await send(base, 'DELETE', '/items', { headers: AUTH })).status, 405)
+    t.equal((await send(base, 'GET', '/nowhere', { headers: AUTH })).body, 'mine')
   })
   t.test('the app\'s root notFound handler set before, behind a wrapper: fastify\'s own refusal is recognised', async (t) => {
     const kOriginal = Symbol('wrapper.original')
@@ -231,19 +260,18 @@ test('fallback: only where no setNotFoundHandler of fastify accepts the hooks, w
     const original = app.setNotFoundHandler;
     (app as unknown as Record<symbol, unknown>)[kOriginal] = original
     app.setNotFoundHandler = function patched () { throw new TypeError('no handler') } as unknown as FastifyInstance['setNotFoundHandler']
-    app.addHook('preHandler', auth)
     await app.register(fastifyAllowedMethods)
+    app.addHook('preHandler', auth)
     app.get('/items', async () => 'items')
     const base = await listen(app)
-    t.match(warnings.join('\n'), /the app set its root notFound handler before registering the plugin/)
-    // in this fallback the plugin's late hook is a root preHandler: root preHandler hooks added
-    // before the plugin run first (those added after it do not: README, "Where the plugin runs")
-    t.equal((await send(base, 'DELETE', '/items')).status, 401, 'the root preHandler added before the plugin runs first')
+    t.match(warnings.join('\n'), /the app set its root notFound handler before registering the plugin: its hooks are added to that handler's context at ready/)
+    t.notMatch(app.printRoutes({ includeHooks: true }), /onNotFoundRequest|onPreHandler/, 'no hook of the plugin on routes')
+    t.equal((await send(base, 'DELETE', '/items')).status, 401, 'the root preHandler added after the plugin runs first')
     t.equal((await send(base, 'DELETE', '/items', { headers: AUTH })).status, 405)
     t.equal((await send(base, 'GET', '/nowhere', { headers: AUTH })).body, 'mine')
     t.equal((await send(base, 'GET', '/items', { headers: AUTH })).body, 'items')
   })
-  t.test('the app\'s root notFound handler set before the plugin: warning, root hooks, same answers', async (t) => {
+  t.test('the app\'s root notFound handler set before the plugin: its context gets the hooks, with a warning', async (t) => {
     const warnings: string[] = []
     const app = Fastify({ logger: { level: 'warn', stream: { write: (line: string) => { warnings.push(JSON.parse(line).msg) } } } })
     t.teardown(() => app.close())
@@ -251,10 +279,10 @@ test('fallback: only where no setNotFoundHandler of fastify accepts the hooks, w
     await app.register(fastifyAllowedMethods, { answerEarly: true })
     app.get('/items', async () => 'items')
     const base = await listen(app)
-    t.match(warnings.join('\n'), /the app set its root notFound handler before registering the plugin, so its hooks run on every request.*Register the plugin before calling setNotFoundHandler\(\)/)
+    t.match(warnings.join('\n'), /the app set its root notFound handler before registering the plugin: its hooks are added.*Register the plugin before calling setNotFoundHandler\(\)/)
     t.equal((await send(base, 'DELETE', '/items')).status, 405)
-    t.match(app.printRoutes({ includeHooks: true }), /\(onRequest\)/)
-    t.notMatch(app.printRoutes({ includeHooks: true }), /\(preHandler\)/, 'answerEarly: no preHandler hook')
+    t.equal((await send(base, 'GET', '/nowhere')).body, 'mine')
+    t.notMatch(app.printRoutes({ includeHooks: true }), /\(onRequest\)|\(preHandler\)/, 'no hook on routes')
   })
 })
 

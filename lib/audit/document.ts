@@ -26,6 +26,12 @@ export interface ApiPath {
   operations: Map<string, ApiOperation>
   /** Path parameters by name: every definition found (path level first, then per operation), refs resolved. */
   parameters: Map<string, Json[]>
+  /**
+   * Methods that routes hidden with `config.allow.hide: true` serve on this path, left out of the
+   * document on purpose: known only from the mark (HIDDEN_OPERATIONS) on the document object that
+   * fastify-allowed-methods returns from `app.swagger()`. Upper case; absent when none.
+   */
+  hidden?: string[]
 }
 
 /** An OpenAPI 3.x or Swagger 2.0 document reduced to what the method contract needs. */
@@ -37,6 +43,13 @@ export interface ApiDocument {
   basePath: string
   paths: ApiPath[]
 }
+
+/**
+ * The mark fastify-allowed-methods leaves on the document object it returns from swagger's
+ * decorator: `{ [path key]: methods }`, the operations of `config.allow.hide: true` routes it left
+ * out. A non-enumerable symbol-keyed property: JSON, YAML and structuredClone copies do not carry it.
+ */
+export const HIDDEN_OPERATIONS = Symbol.for('fastify-allowed-methods.hidden')
 
 function isObject (value: unknown): value is Json {
   return typeof value === 'object' && value !== null && !Array.isArray(value)
@@ -193,10 +206,17 @@ export function normaliseDocument (input: unknown): ApiDocument {
   const paths = input.paths ?? {}
   if (!isObject(paths)) throw new DocumentError('has a "paths" member that is not an object')
   const out: ApiPath[] = []
+  const marked = (input as Record<symbol, unknown>)[HIDDEN_OPERATIONS]
   for (const key of Object.keys(paths)) {
     if (key.startsWith('x-')) continue
     if (!key.startsWith('/')) throw new DocumentError(`has a path ${JSON.stringify(key)} that does not start with "/"`)
-    out.push(normalisePath(input, key, paths[key]))
+    const path = normalisePath(input, key, paths[key])
+    const hidden = isObject(marked) && Object.hasOwn(marked, key) ? marked[key] : undefined
+    if (Array.isArray(hidden)) {
+      const methods = hidden.filter((m): m is string => typeof m === 'string').map(m => m.toUpperCase()).filter(m => !path.operations.has(m))
+      if (methods.length > 0) path.hidden = methods
+    }
+    out.push(path)
   }
   const info = input.info
   const title = isObject(info) && typeof info.title === 'string' ? info.title : undefined

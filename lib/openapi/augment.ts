@@ -1,3 +1,4 @@
+import { HIDDEN_OPERATIONS } from '../audit/document'
 import type { ProblemOptions, ResponseRefs } from './components'
 import { addComponents } from './components'
 import type { DocumentKind, Json } from './document'
@@ -115,20 +116,26 @@ function withoutOperations (item: Json, methods: readonly string[]): Json | null
  * Allow) on every path whose OPTIONS the plugin answers, and on every operation of a path that can
  * answer 405 a reference to the shared 405 response (and to the 501 one while `notImplemented` is on).
  * The operations of routes hidden with `config.allow.hide: true` (`PathAllow.hidden`) are left out,
- * and a path left without operations goes entirely. A user's own OPTIONS operation is left as it
- * is. `doc` itself is never changed.
+ * and a path left without operations goes entirely; the copy then carries, under the symbol
+ * HIDDEN_OPERATIONS, which methods of which path keys were left out (for `audit({ app })`). A user's
+ * own OPTIONS operation is left as it is. `doc` itself is never changed.
  */
 export function augmentDocument (doc: Json, kind: DocumentKind, resolve: ResolvePath, options: AugmentOptions): Json {
   if (!isObject(doc.paths)) return doc
   const plans: Plan[] = []
   // the Path Items that lose hidden operations: their copies, or null for those that go entirely
   const pruned = new Map<string, Json | null>()
+  // the methods left out, by path key: the mark that tells an in-process audit about them
+  const removed: Record<string, readonly string[]> = {}
   for (const [key, original] of Object.entries(doc.paths)) {
     if (!isObject(original)) continue
     const found = resolve(key, original)
     if (found === null) continue // unrouted as documented
     let item: Json | null = original
-    if (found.hidden.length > 0) pruned.set(key, item = withoutOperations(original, found.hidden))
+    if (found.hidden.length > 0) {
+      pruned.set(key, item = withoutOperations(original, found.hidden))
+      removed[key] = Object.freeze([...found.hidden])
+    }
     // served only by hidden routes: those answer 404, not 405
     if (item === null || found.allow.length === 0) continue
     plans.push({
@@ -142,6 +149,8 @@ export function augmentDocument (doc: Json, kind: DocumentKind, resolve: Resolve
   if (plans.length === 0 && pruned.size === 0) return doc
 
   const out: Json = { ...doc }
+  // not enumerable, symbol-keyed: JSON, YAML and structuredClone leave it out, the served document stays the same
+  if (pruned.size > 0) Object.defineProperty(out, HIDDEN_OPERATIONS, { value: Object.freeze(removed) })
   const paths: Json = out.paths = { ...doc.paths }
   for (const [key, item] of pruned) {
     if (item === null) delete paths[key]

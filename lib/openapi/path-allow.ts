@@ -46,8 +46,8 @@ export class PathProbe {
    * Whether `url` serves every documented method: a route of that method takes the URL (a hidden
    * one too) with all the key's parameters, not a more specific route (`/users/new` for
    * `/users/{id}`); OPTIONS also counts when the plugin answers it. Returns the documented methods
-   * that a route serves there but `allow` leaves out (hidden routes), or null when `url` does not
-   * serve them all.
+   * that a route serves there but `allow` leaves out (hidden routes), HEAD with a hidden GET, or
+   * null when `url` does not serve them all.
    */
   private servedHere (documented: readonly string[], url: string, params: number, allow: readonly string[]): string[] | null {
     const hidden: string[] = []
@@ -60,6 +60,8 @@ export class PathProbe {
       if (Object.keys(found.params).length < params) return null
       if (!allow.includes(m)) hidden.push(m)
     }
+    // fastify's HEAD for a hidden GET route is hidden with it, documented or not
+    if (hidden.includes('GET') && !hidden.includes('HEAD') && !allow.includes('HEAD') && this.find('HEAD', url) !== null) hidden.push('HEAD')
     return hidden
   }
 

@@ -16,11 +16,14 @@ const CHECK_ORDER: CheckName[] = ['served', 'not-allowed', 'options', 'unknown-m
 export class PathAudit {
   readonly results: CheckResult[] = []
   private readonly documented: Set<string>
+  /** Methods that routes hidden with `config.allow.hide: true` serve here, left out of the document on purpose. */
+  private readonly hidden: Set<string>
   private readonly documentedCore: string[]
   private readonly templated: boolean
 
   constructor (private readonly plan: PathPlan, private readonly answers: Answers) {
     this.documented = new Set(plan.api.methods)
+    this.hidden = new Set(plan.api.hidden)
     this.documentedCore = core(plan.api.methods)
     this.templated = plan.api.path.includes('{')
   }
@@ -132,6 +135,17 @@ export class PathAudit {
     this.add(method, 'not-allowed', expected, got, problems, `${method} is not documented for ${this.plan.api.path}, and the server answered 405 with an Allow header that matches the document.`)
   }
 
+  /**
+   * A method the document leaves out because fastify-allowed-methods hid its route
+   * (`config.allow.hide: true`): the route serves it, unlisted, so no 405 (or 501) is expected.
+   */
+  checkHidden (method: string, check: CheckName): void {
+    const answer = this.answer(method)
+    const problems = answer.error === undefined ? [] : [`${method} ${this.plan.url} got no answer: ${answer.error}.`]
+    this.add(method, check, 'served by a route hidden with config.allow.hide: true (no 405 expected)', describe(answer), problems,
+      `${method} ${this.plan.api.path} is served by a route hidden with config.allow.hide: true, which fastify-allowed-methods left out of the document and of Allow on purpose; it answered ${answer.status}.`)
+  }
+
   checkOptions (): void {
     const answer = this.answer('OPTIONS')
     const got = describe(answer, true)
@@ -181,6 +195,7 @@ export class PathAudit {
     const hasGet = this.documented.has('GET')
     for (const method of this.plan.methods) {
       if (this.documented.has(method)) this.checkServed(method)
+      else if (this.hidden.has(method)) this.checkHidden(method, method === UNREGISTERED_METHOD ? 'unknown-method' : 'not-allowed')
       else if (STANDARD_METHODS.includes(method) && method !== 'OPTIONS' && !(method === 'HEAD' && hasGet)) this.checkNotAllowed(method)
     }
     this.checkOptions()
@@ -190,7 +205,7 @@ export class PathAudit {
       const finding = method === 'HEAD' ? undefined : problemFinding(this.answer(method))
       if (finding !== undefined) this.record(method, 'problem', finding)
     }
-    if (!this.documented.has(UNREGISTERED_METHOD)) this.record(UNREGISTERED_METHOD, 'unknown-method', unregisteredFinding(this.plan.url, this.answer(UNREGISTERED_METHOD)))
+    if (!this.documented.has(UNREGISTERED_METHOD) && !this.hidden.has(UNREGISTERED_METHOD)) this.record(UNREGISTERED_METHOD, 'unknown-method', unregisteredFinding(this.plan.url, this.answer(UNREGISTERED_METHOD)))
     return this.results.sort((a, b) => compareMethods(a.method, b.method) || CHECK_ORDER.indexOf(a.check) - CHECK_ORDER.indexOf(b.check))
   }
 }
