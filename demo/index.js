@@ -81,7 +81,12 @@ async function main () {
   process.once('SIGTERM', stop)
 }
 
-main().catch((err) => {
-  console.error(err)
-  process.exit(1)
-})
+// `require('./demo')` gives the app without starting it (the tests audit it in-process)
+if (require.main === module) {
+  main().catch((err) => {
+    console.error(err)
+    process.exit(1)
+  })
+}
+
+module.exports = { buildApp }

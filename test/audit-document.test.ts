@@ -1,6 +1,6 @@
 import { test } from 'tap'
 import { join } from 'node:path'
-import { normaliseDocument, parseDocumentText, readDocumentFile, resolveRef, serverPath } from '../lib/audit/document'
+import { HIDDEN_OPERATIONS, normaliseDocument, parseDocumentText, readDocumentFile, resolveRef, serverPath } from '../lib/audit/document'
 import { DocumentError } from '../lib/audit/errors'
 
 const fixtures = join(__dirname, 'fixtures', 'audit')
@@ -134,4 +134,32 @@ test('the Allow an OPTIONS operation documents (OpenAPI 3 schema, const, $ref; S
   t.equal(allowOf(oas({ 204: { headers: { Allow: { schema: { enum: [1] } } } } })), undefined)
   t.equal(allowOf({ openapi: '3.0.3', paths: { '/a': { options: {} } } }), undefined)
   t.equal(normaliseDocument(oas({ 204: { headers: { Allow: { schema: { enum: ['GET'] } } } } })).paths[0].operations.get('GET'), undefined)
+})
+
+test('the mark of hidden operations: read from the document object, only for what it does not document', async (t) => {
+  const raw = {
+    openapi: '3.1.0',
+    paths: {
+      '/items/{id}': { get: { responses: { 200: ok } } },
+      '/items': { get: { responses: { 200: ok } } },
+      '/odd': { get: { responses: { 200: ok } } },
+      '/plain': { get: { responses: { 200: ok } } }
+    }
+  }
+  Object.defineProperty(raw, HIDDEN_OPERATIONS, {
+    value: {
+      '/items/{id}': ['DELETE', 'head', 7], // lower case is read as upper case; what is not a method name is ignored
+      '/items': ['GET'], // documented: not hidden
+      '/odd': 'DELETE', // not a list
+      '/gone': ['POST'] // a path the document does not have
+    }
+  })
+  const doc = normaliseDocument(raw)
+  t.same(doc.paths.map(p => [p.path, p.hidden]), [['/items/{id}', ['DELETE', 'HEAD']], ['/items', undefined], ['/odd', undefined], ['/plain', undefined]])
+  t.equal(HIDDEN_OPERATIONS, Symbol.for('fastify-allowed-methods.hidden'), 'a registered symbol: the built package and the sources share it')
+  t.same(normaliseDocument(JSON.parse(JSON.stringify(raw))).paths.map(p => p.hidden), [undefined, undefined, undefined, undefined], 'a JSON copy carries no mark')
+  t.same(normaliseDocument(structuredClone(raw)).paths.map(p => p.hidden), [undefined, undefined, undefined, undefined], 'nor a structured clone')
+  const notObject = { ...raw }
+  Object.defineProperty(notObject, HIDDEN_OPERATIONS, { value: ['DELETE'] })
+  t.same(normaliseDocument(notObject).paths.map(p => p.hidden), [undefined, undefined, undefined, undefined], 'a mark that is not an object is ignored')
 })

@@ -180,6 +180,34 @@ test('hidden routes are left out; prefixes, regexp params, wildcards, optional p
   t.same(warnings, [])
 })
 
+test('a document that describes hidden routes: they are served (they exist), never demanded', async (t) => {
+  const doc = {
+    openapi: '3.1.0',
+    paths: {
+      '/items/{id}': { get: { responses: ok }, delete: { responses: ok } }, // DELETE: hide: true beside a visible GET
+      '/secret': { get: { responses: ok }, head: { responses: ok } }, // every route hidden, fastify's HEAD too
+      '/internal': { get: { responses: ok }, options: { responses: ok } }, // schema.hide: not hidden from Allow
+      '/admin': { options: { responses: ok } } // a URL of hidden routes only: its OPTIONS is a 404
+    }
+  }
+  const routes = (app: FastifyInstance): void => {
+    app.get('/items/:id', async () => ({}))
+    app.delete('/items/:id', { config: { allow: { hide: true } } }, async () => ({}))
+    app.get('/secret', { config: { allow: { hide: true } } }, async () => ({}))
+    app.get('/internal', { schema: { hide: true } } as never, async () => ({}))
+    app.post('/admin', { config: { allow: { hide: true } } }, async () => ({}))
+  }
+  const { app, warnings } = await build(t, { contract: { document: doc } }, routes)
+  await app.ready()
+  t.same(warnings.map(w => w.msg), ['fastify-allowed-methods: OPTIONS /admin is in the document, but no route serves it'])
+  const off = await build(t, { autoOptions: false, contract: { document: doc } }, routes)
+  await off.app.ready()
+  t.same(off.warnings.map(w => w.msg), [
+    'fastify-allowed-methods: OPTIONS /admin is in the document, but no route serves it',
+    'fastify-allowed-methods: OPTIONS /internal is in the document, but no route serves it'
+  ])
+})
+
 test('an optional parameter at the root serves both / and /{param}', async (t) => {
   const doc = { openapi: '3.1.0', paths: { '/': { get: { responses: ok } }, '/{lang}': { get: { responses: ok } } } }
   const { app } = await build(t, { contract: { document: doc, strict: true } }, (a) => { a.get('/:lang?', async () => 'hi') })

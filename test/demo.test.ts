@@ -1,7 +1,9 @@
 import { test } from 'tap'
 import { execFileSync } from 'node:child_process'
 import { join } from 'node:path'
-import { startDemo } from './helpers/demo'
+import { audit } from '../lib/audit/index'
+import type { CheckResult } from '../lib/audit/index'
+import { buildDemoApp, startDemo } from './helpers/demo'
 import { send } from './helpers/http'
 
 const ROOT = join(__dirname, '..')
@@ -35,9 +37,33 @@ test('npm run demo -- --once prints the table of answers and exits', { timeout: 
   t.match(rows.get('PURGE /items')?.[3], /"title":"Not Implemented","status":501/)
 })
 
+function failures (results: CheckResult[]): string[] {
+  return results.filter(r => r.verdict === 'fail').map(r => `${r.method} ${r.path} ${r.check}`)
+}
+
 test('without --once the demo keeps serving', { timeout: 60_000 }, async (t) => {
   const base = await startDemo(t)
   const res = await send(base, 'DELETE', '/items')
   t.equal(res.status, 405)
   t.equal(res.headers.allow, 'GET, HEAD, POST, OPTIONS')
+  // over HTTP the document fetched from /documentation/json cannot say that DELETE /items/{id} is
+  // hidden on purpose: a served method it leaves out is a violation, as for any server
+  const remote = await audit({ baseUrl: base })
+  t.equal(remote.document.source, base + '/documentation/json')
+  t.same(failures(remote.results), ['DELETE /items/{id} not-allowed'])
+})
+
+test('audit({ app }) of the demo is clean: the hidden DELETE /items/:id is known to be hidden', { timeout: 60_000 }, async (t) => {
+  const app = await buildDemoApp()
+  t.teardown(() => app.close())
+  const report = await audit({ app })
+  t.equal(report.document.source, 'app.swagger()')
+  t.same(failures(report.results), [])
+  t.equal(report.ok, true)
+  t.match(report.results.find(r => r.method === 'DELETE' && r.path === '/items/{id}'), {
+    check: 'not-allowed',
+    verdict: 'pass',
+    got: /^204/,
+    reason: /config\.allow\.hide: true/
+  })
 })

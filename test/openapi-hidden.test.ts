@@ -130,18 +130,100 @@ for (const form of FORMS) {
   }
 }
 
-test('audit({ app }) of an app with a hidden route beside visible ones on one path is clean', {
-  todo: 'the audit needs to learn the hidden methods: DELETE /items/7 is served (200) but undocumented, as it must be'
-}, async (t) => {
+/** The passed checks of hidden methods (no 405 expected): `METHOD path check got`. */
+function hiddenPasses (results: CheckResult[]): string[] {
+  return results.filter(r => r.verdict === 'pass' && r.reason.includes('hidden with config.allow.hide: true')).map(r => `${r.method} ${r.path} ${r.check} ${r.got}`).sort()
+}
+
+/** Hidden routes beside visible ones: a hidden DELETE, a hidden GET (and fastify's HEAD with it), a hidden POST. */
+function besideVisible (app: FastifyInstance): void {
+  app.get('/items', ok)
+  app.post('/items', HIDE, ok)
+  app.get('/items/:id', ok)
+  app.delete('/items/:id', HIDE, async (_request, reply) => reply.code(204).send())
+  app.get('/things/:id', HIDE, ok)
+  app.put('/things/:id', ok)
+  app.get('/secret', HIDE, ok)
+}
+
+for (const form of FORMS) {
+  for (const order of ORDERS) {
+    test(`${form.name}, ${order}: audit({ app }) of an app with hidden routes beside visible ones on a path is clean`, async (t) => {
+      const app = await buildApp({ order, swagger: form.options, routes: besideVisible })
+      t.teardown(() => app.close())
+      const report = await audit({ app })
+      t.same(failures(report.results), [])
+      t.equal(report.ok, true)
+      t.same(hiddenPasses(report.results), [
+        'DELETE /items/{id} not-allowed 204',
+        'GET /things/{id} not-allowed 200',
+        'HEAD /things/{id} not-allowed 200',
+        'POST /items not-allowed 200'
+      ], 'the hidden methods pass, saying why no 405 is expected')
+      t.match(report.results.find(r => r.method === 'PATCH' && r.path === '/items/{id}'), { check: 'not-allowed', verdict: 'pass', got: '405, Allow: GET, HEAD, OPTIONS' }, 'the other methods still get 405')
+      t.match(report.results.find(r => r.method === 'OPTIONS' && r.path === '/things/{id}'), { verdict: 'pass', got: /Allow: PUT, OPTIONS/ })
+    })
+  }
+}
+
+test('the mark of the hidden operations is on the document object only: JSON, YAML and copies do not show it', async (t) => {
+  const mark: symbol = Symbol.for('fastify-allowed-methods.hidden')
+  const markOf = (value: unknown): unknown => (value as Record<symbol, unknown>)[mark]
   const app = await buildApp({
+    routes: async (a) => {
+      besideVisible(a)
+      await a.register(swaggerUi, { routePrefix: '/documentation' })
+    }
+  })
+  t.teardown(() => app.close())
+  const doc = app.swagger() as Json
+  t.same(markOf(doc), {
+    '/items': ['POST'],
+    '/items/{id}': ['DELETE'],
+    '/things/{id}': ['GET', 'HEAD'],
+    '/secret': ['GET', 'HEAD'] // a path that went entirely
+  })
+  t.ok(Object.isFrozen(markOf(doc)))
+  t.notOk(Object.getOwnPropertyDescriptor(doc, mark)?.enumerable, 'not enumerable')
+  t.equal(markOf(structuredClone(doc)), undefined)
+  t.same(JSON.parse(JSON.stringify(doc)), doc)
+  t.notOk((app.swagger({ yaml: true }) as unknown as string).includes('hidden'), 'the YAML form has no trace of it')
+  const plain = await buildApp({ routes: (a) => { a.get('/items', ok) } })
+  t.teardown(() => plain.close())
+  t.equal(markOf(plain.swagger()), undefined, 'no hidden route, no mark')
+
+  // the same document through JSON (a file, swagger-ui's /json, the command line) cannot tell which
+  // methods are hidden on purpose: a served method the document leaves out is a violation
+  const base = await listen(app)
+  const remote = await audit({ baseUrl: base })
+  t.equal(remote.document.source, base + '/documentation/json')
+  t.same(failures(remote.results), ['DELETE /items/{id} not-allowed', 'GET /things/{id} not-allowed', 'HEAD /things/{id} not-allowed', 'POST /items not-allowed'])
+  t.same(failures((await audit({ app, openapi: JSON.parse(JSON.stringify(doc)) })).results), failures(remote.results), 'in-process with a JSON copy too')
+  t.same(failures((await audit({ app, openapi: doc })).results), [], 'the object itself, given as openapi, carries the mark')
+})
+
+test('OpenAPI 3.2: a hidden PURGE route beside visible ones is not expected to answer 501', async (t) => {
+  const app = await buildApp({
+    swagger: { openapi: { openapi: '3.2.0', info: { title: 'test', version: '1.0.0' } } },
     routes: (a) => {
-      a.get('/items/:id', ok)
-      a.delete('/items/:id', HIDE, ok)
+      a.addHttpMethod('PURGE')
+      a.get('/cache', ok)
+      a.route({ method: 'PURGE', url: '/cache', handler: ok, ...HIDE })
     }
   })
   t.teardown(() => app.close())
   const report = await audit({ app })
   t.same(failures(report.results), [])
+  t.same(hiddenPasses(report.results), ['PURGE /cache unknown-method 200'])
+  t.equal(report.results.filter(r => r.method === 'PURGE').length, 1, 'one result for PURGE: the hidden one')
+})
+
+test('a route hidden by a function is documented: the audit is clean for a caller who sees it', async (t) => {
+  const app = await buildApp({ routes: sharedPaths })
+  t.teardown(() => app.close())
+  t.same(failures((await audit({ app, headers: { 'x-admin': '1' } })).results), [])
+  // an anonymous caller gets less than the document describes for DELETE /reports/{id}
+  t.same([...new Set(failures((await audit({ app })).results).map(f => f.split(' ')[1]))], ['/reports/{id}'])
 })
 
 test('a document whose every path is hidden: the paths go, nothing is added', async (t) => {
@@ -253,5 +335,27 @@ for (const order of ORDERS) {
     t.equal(app.swagger(), document, 'the very object the user gave')
     t.same(document, snapshot, 'not rewritten')
     t.same(warnings, [], 'no difference: the hide: true routes need not be documented')
+  })
+
+  test(`static mode, ${order}: a document that describes the hidden routes is not told that no route serves them`, async (t) => {
+    const document = {
+      openapi: '3.1.0',
+      info: { title: 'static', version: '1.0.0' },
+      paths: {
+        '/items': { get: { responses: { 200: { description: 'ok' } } }, post: { responses: { 201: { description: 'created' } } } },
+        '/items/{id}': { get: { responses: { 200: { description: 'ok' } } }, delete: { responses: { 204: { description: 'gone' } } } },
+        '/reports/{id}': { get: { responses: { 200: { description: 'ok' } } }, delete: { responses: { 204: { description: 'gone' } } } },
+        '/secret': { get: { responses: { 200: { description: 'ok' } } }, post: { responses: { 200: { description: 'ok' } } } },
+        '/admin/{id}': { get: { responses: { 200: { description: 'ok' } } }, put: { responses: { 200: { description: 'ok' } } } }
+      }
+    }
+    const app = Fastify()
+    t.teardown(() => app.close())
+    const registerSwagger = async (): Promise<void> => { await app.register(swagger, { mode: 'static', specification: { document } } as never) }
+    if (order === 'swagger first') await registerSwagger()
+    await app.register(fastifyAllowedMethods, { openapiStrict: true })
+    if (order === 'plugin first') await registerSwagger()
+    sharedPaths(app)
+    await t.resolves(async () => { await app.ready() }, 'strict: no difference')
   })
 }

@@ -1,6 +1,7 @@
 import { execFileSync, spawn } from 'node:child_process'
 import { readdirSync, statSync } from 'node:fs'
 import { join } from 'node:path'
+import type { FastifyInstance } from 'fastify'
 import type { Test } from 'tap'
 
 const ROOT = join(__dirname, '..', '..')
@@ -26,6 +27,14 @@ function ensureBuilt (): void {
   if (built < newest(join(ROOT, 'lib'))) {
     execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', 'tsconfig.build.json'], { cwd: ROOT, stdio: 'inherit' })
   }
+}
+
+/** The demo's app, built from dist/ as the demo builds it, not started: for in-process tests (`audit({ app })`). */
+export async function buildDemoApp (): Promise<FastifyInstance> {
+  ensureBuilt()
+
+  const demo = require(join(ROOT, 'demo', 'index.js')) as { buildApp: () => Promise<FastifyInstance> }
+  return await demo.buildApp()
 }
 
 /** Starts `node demo/index.js` on a free port (as a user would), stopped at the end of `t`; returns its base URL. */
