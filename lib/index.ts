@@ -27,7 +27,7 @@ declare module 'fastify' {
        * routes as visible.
        * @default false
        */
-      hide?: boolean | ((request: FastifyRequest) => boolean)
+      hide?: boolean | ((request: import('fastify').FastifyRequest) => boolean)
     }
   }
 }
