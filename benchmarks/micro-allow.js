@@ -26,6 +26,16 @@ const URLS = {
   api405Repeated: { url: '/users/42', expect: 'GET, HEAD, PUT, DELETE, OPTIONS', target: false, repeated: true }
 }
 const NAMES = Object.keys(URLS)
+/**
+ * Issue 9: a URL served only by hidden routes (`config.allow.hide: true`) must be as unknown as an
+ * unknown URL. Status, headers and body are the same; this times the one difference left, the
+ * lookup that finds the hidden route and the shadow-router lookup that discards it, against an
+ * unknown URL of the same shape, on a 10-route app with one hidden route (`DELETE /vault/:id`).
+ */
+const HIDDEN = {
+  hiddenOnly: '/vault/<n>',
+  unknown: '/nothing/<n>'
+}
 
 /** The URLs one batch cycles through: VARIANTS distinct ones, or the one URL repeated. */
 function urlsOf (name) {
@@ -56,16 +66,29 @@ async function measure (rounds, batchSize) {
       }
     }
   }
+  const hiddenApp = await buildFastify({ variant: 'allowed-methods', routes: routeSetOfSize(10) })
+  hiddenApp.delete('/vault/:id', { config: { allow: { hide: true } } }, async () => 'vault')
+  await hiddenApp.ready()
+  const hiddenUrls = Object.fromEntries(Object.entries(HIDDEN).map(([name, url]) => [name, Array.from({ length: VARIANTS }, (_, n) => url.replace('<n>', String(n)))]))
+  for (const name of Object.keys(HIDDEN)) {
+    const got = hiddenApp.allowedMethods(hiddenUrls[name][0]).join(', ')
+    if (got !== '') throw new Error(`allowedMethods(${hiddenUrls[name][0]}) is "${got}", expected no methods`)
+  }
   for (const size of SIZES) for (const name of NAMES) timeBatch(apps[size], urls[name], batchSize * 3) // warm-up
+  for (const name of Object.keys(HIDDEN)) timeBatch(hiddenApp, hiddenUrls[name], batchSize * 3)
   const samples = {}
   for (const size of SIZES) for (const name of NAMES) samples[`${size} ${name}`] = []
+  for (const name of Object.keys(HIDDEN)) samples[`hidden ${name}`] = []
   for (let r = 0; r < rounds; r++) {
     const order = r % 2 === 0 ? SIZES : SIZES.slice().reverse()
     for (const name of NAMES) {
       for (const size of order) samples[`${size} ${name}`].push(timeBatch(apps[size], urls[name], batchSize))
     }
+    const hiddenOrder = r % 2 === 0 ? Object.keys(HIDDEN) : Object.keys(HIDDEN).reverse()
+    for (const name of hiddenOrder) samples[`hidden ${name}`].push(timeBatch(hiddenApp, hiddenUrls[name], batchSize))
   }
   for (const size of SIZES) await apps[size].close()
+  await hiddenApp.close()
   return samples
 }
 
@@ -91,6 +114,10 @@ async function run ({ full }) {
     const ratios = all.flatMap((s) => s[`10000 ${name}`].map((b, i) => b.cpuNs / s[`10 ${name}`][i].cpuNs))
     result.ratios[name] = { median: median(ratios), min: min(ratios), max: max(ratios) }
   }
+  // paired per round: the hidden-only URL minus the unknown URL, timed next to each other
+  const diffs = all.flatMap((s) => s['hidden hiddenOnly'].map((b, i) => b.cpuNs - s['hidden unknown'][i].cpuNs))
+  const of = (name) => median(all.flatMap((s) => s[`hidden ${name}`].map((b) => b.cpuNs)))
+  result.hiddenOnly = { urls: HIDDEN, hiddenOnlyNs: of('hiddenOnly'), unknownNs: of('unknown'), diffNs: { median: median(diffs), min: min(diffs), max: max(diffs) } }
   result.ratio10kVs10 = Math.max(...NAMES.filter((n) => URLS[n].target).map((n) => result.ratios[n].median))
   return result
 }

@@ -207,7 +207,10 @@ function microSection (m) {
     table(['routes', ...names.map((n) => `\`${m.urls[n].url}\` (${m.urls[n].expect || 'no methods: 404'})`)], Object.keys(m.sizes).map((size) => [Number(size).toLocaleString('en-US'), ...names.map((n) => {
       const x = m.sizes[size][n]
       return `${x.cpuNs.toFixed(0)} ns (${x.minCpuNs.toFixed(0)}-${x.maxCpuNs.toFixed(0)})`
-    })]).concat([['10,000 / 10', ...names.map((n) => `${ratio(m.ratios[n].median)} (${ratio(m.ratios[n].min)}-${ratio(m.ratios[n].max)})`)]]))
+    })]).concat([['10,000 / 10', ...names.map((n) => `${ratio(m.ratios[n].median)} (${ratio(m.ratios[n].min)}-${ratio(m.ratios[n].max)})`)]])) +
+    (m.hiddenOnly === undefined
+      ? ''
+      : `\n\nA URL served only by a hidden route (\`config.allow.hide: true\`, \`${m.hiddenOnly.urls.hiddenOnly}\`) against an unknown URL (\`${m.hiddenOnly.urls.unknown}\`), same app, timed in alternation, new URL each call: ${m.hiddenOnly.hiddenOnlyNs.toFixed(0)} ns vs ${m.hiddenOnly.unknownNs.toFixed(0)} ns; paired difference ${m.hiddenOnly.diffNs.median.toFixed(0)} ns (${m.hiddenOnly.diffNs.min.toFixed(0)} to ${m.hiddenOnly.diffNs.max.toFixed(0)}). A repeated path costs the same for both (the memo of recent paths keeps the empty answer).`)
 }
 
 function startupSection (s) {
