@@ -4,7 +4,7 @@
 // body is sent? A raw socket sends the request head, then trickles the body (64 KB every 10 ms);
 // we time the first response byte from the end of the head and count the body bytes sent by then.
 // If no answer comes within the patience window, the rest of the body is sent at full speed and
-// we wait for the answer. The server (in its own process) counts preParsing runs and bodies its
+// we wait for the answer. The server (in its own process) counts the bodies its
 // octet-stream parser received, and the socket bytes it had read when it responded.
 
 const net = require('node:net')
@@ -113,7 +113,6 @@ async function one (c) {
     return {
       ...c,
       ...client,
-      preParsingRuns: stats.preParsing,
       bodiesParsed: stats.parsedBodies,
       bodyBytesParsed: stats.parsedBytes,
       socketBytesReadAtResponse: stats.responses.length > 0 ? stats.responses[0].socketBytesRead : null

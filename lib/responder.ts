@@ -15,6 +15,14 @@ const STANDARD = new Set(['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'OPTIONS', 'TR
 /** The hook lists of a fastify route context that this module reads (see hasLaterHooks()). */
 interface HookLists { preParsing: unknown[] | null, preValidation: unknown[] | null, preHandler: unknown[] | null }
 
+/** The name of the plugin's late hook, to tell it from the app's in a context's hook list (fastify binds them: `bound <name>`). */
+const LATE_HOOK = 'fastifyAllowedMethodsLateAnswer'
+
+function isLateHook (hook: unknown): boolean {
+  const name = (hook as { name: string }).name
+  return name === LATE_HOOK || name === 'bound ' + LATE_HOOK
+}
+
 /**
  * The hooks that tell 405 from 404, answer OPTIONS and 501. A 405 is a 404 that says more, so it
  * passes exactly the hooks fastify runs for that 404: on a 404 path without preParsing,
@@ -46,6 +54,11 @@ export class Responder {
    * after onRequest besides this plugin's own late hook. fastify has no public getter for a
    * context's hooks; it keeps the context under a symbol described 'fastify.context'. Unreadable
    * (another fastify), the answer is "yes": late answers keep hook parity in every case.
+   *
+   * On the 404 path of every request with a wrong method or an unknown URL: change with care. A
+   * context whose only later hook is the plugin's own loses it here, the first time: its requests
+   * are answered early, and fastify then skips its preHandler runner on every 404 of that context
+   * (`reply.callNotFound()` needs nothing of that hook either).
    */
   private hasLaterHooks (request: FastifyRequest): boolean {
     if (this.contextKey === undefined) {
@@ -53,8 +66,12 @@ export class Responder {
     }
     const context = this.contextKey === null ? undefined : (request as unknown as Record<symbol, HookLists | undefined>)[this.contextKey]
     if (context === undefined || context === null) return true
-    return context.preParsing !== null || context.preValidation !== null ||
-      (context.preHandler !== null && context.preHandler.length > 1)
+    if (context.preParsing !== null || context.preValidation !== null) return true
+    const preHandler = context.preHandler
+    if (preHandler === null) return false
+    for (const hook of preHandler) if (!isLateHook(hook)) return true
+    context.preHandler = null
+    return false
   }
 
   /** The first step on the 404 path: answer now, or note the request for the late hook. */
@@ -87,7 +104,7 @@ export class Responder {
    * the early hook deferred. Any other request passes: `reply.callNotFound()` from a matched route
    * runs the notFound context's preHandler hooks too, and stays a 404.
    */
-  readonly onPreHandler = (request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction): void => {
+  readonly onPreHandler = Object.defineProperty((request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction): void => {
     if (!this.deferred.has(request)) {
       done()
       return
@@ -95,7 +112,7 @@ export class Responder {
     this.deferred.delete(request)
     if (request.is404) this.onNotFound(request, reply, done)
     else this.onCatchAllOptions(request, reply)
-  }
+  }, 'name', { value: LATE_HOOK })
 
   /**
    * The root onRequest hook of the 'everyRequest' scope (the app set its own root notFound
