@@ -267,12 +267,25 @@ function send (agent: http.Agent, port: number, method: string, path: string, he
 
 interface Case { url: string, headers: Record<string, string> }
 
-interface OptionSet { name: string, options: RouterOptions, seed: number, autoOptions?: boolean, exposeHeadRoutes?: boolean }
+interface OptionSet {
+  name: string
+  options: RouterOptions
+  seed: number
+  autoOptions?: boolean
+  exposeHeadRoutes?: boolean
+  /** A root preHandler that lets every request through: the plugin answers from its late hook. */
+  laterHook?: boolean
+  /** Routes added before the plugin: read back from fastify's route tree, their config unread (none hidden). */
+  routesFirst?: boolean
+}
 
 async function buildApp (set: OptionSet): Promise<{ app: FastifyInstance, samples: string[], port: number }> {
   const app = Fastify({ routerOptions: set.options, exposeHeadRoutes: set.exposeHeadRoutes ?? true })
+  let samples: string[] = []
+  if (set.routesFirst === true) samples = addRoutes(app)
   await app.register(fastifyAllowedMethods, { autoOptions: set.autoOptions ?? true })
-  const samples = addRoutes(app)
+  if (set.laterHook === true) app.addHook('preHandler', (_request, _reply, done) => { done() })
+  if (set.routesFirst !== true) samples = addRoutes(app)
   await app.listen({ port: 0, host: '127.0.0.1' })
   return { app, samples, port: (app.server.address() as AddressInfo).port }
 }
@@ -329,7 +342,9 @@ const OPTION_SETS: OptionSet[] = [
   { name: 'caseSensitive false', options: { caseSensitive: false }, seed: 3 },
   { name: 'useSemicolonDelimiter', options: { useSemicolonDelimiter: true }, seed: 4 },
   { name: 'maxParamLength 6', options: { maxParamLength: 6 }, seed: 5 },
-  { name: 'defaults, autoOptions false, exposeHeadRoutes false', options: {}, seed: 6, autoOptions: false, exposeHeadRoutes: false }
+  { name: 'defaults, autoOptions false, exposeHeadRoutes false', options: {}, seed: 6, autoOptions: false, exposeHeadRoutes: false },
+  { name: 'defaults, a root preHandler on the 404 path (late answers)', options: {}, seed: 7, laterHook: true },
+  { name: 'defaults, routes registered before the plugin', options: {}, seed: 8, routesFirst: true }
 ]
 
 const URLS_PER_SET = Number(process.env.PROPERTY_URLS ?? 800)
@@ -361,7 +376,7 @@ for (const set of OPTION_SETS) {
       const byMethod = new Map(METHODS.map((m, i) => [m, answers[i]]))
       const visible = METHODS.filter(m => {
         const route = byMethod.get(m)?.route
-        return route !== undefined && !route.startsWith('hidden:')
+        return route !== undefined && (set.routesFirst === true || !route.startsWith('hidden:'))
       })
       const expectedAllow = visible.length > 0 ? sortMethods(autoOptions ? [...visible, 'OPTIONS'] : visible) : []
       const wrong: string[] = []
