@@ -21,6 +21,8 @@ app.register(fastifyAllowedMethods, {
 app.register(fastifyAllowedMethods, { problemType: (status) => `https://errors.example.com/${status}` })
 app.register(fastifyAllowedMethods, { contract: { document: { openapi: '3.1.0', paths: {} } } })
 app.register(fastifyAllowedMethods, { openapiDecorator: 'apiDocs', openapiStrict: true })
+app.register(fastifyAllowedMethods, { answerEarly: true })
+expectError(app.register(fastifyAllowedMethods, { answerEarly: 'always' }))
 app.register(fastifyAllowedMethods, { openapiDecorator: ['publicDocs', 'adminDocs'] })
 expectError(app.register(fastifyAllowedMethods, { openapiDecorator: 1 }))
 expectError(app.register(fastifyAllowedMethods, { openapiStrict: 'yes' }))
@@ -39,6 +41,9 @@ expectError(app.allowedMethods())
 // route config
 app.get('/secret', { config: { allow: { hide: true } } }, async () => 'psst')
 expectError(app.get('/secret', { config: { allow: { hide: 'yes' } } }, async () => 'psst'))
+// a hide function sees the request (after the app's hooks on the 404 path)
+app.delete('/users/:id', { config: { allow: { hide: (request) => request.headers.authorization === undefined } } }, async () => 'gone')
+expectError(app.delete('/users/:id', { config: { allow: { hide: () => 'no' } } }, async () => 'gone'))
 
 // the problem document type
 const problem: AllowedMethodsProblem = { type: 'about:blank', title: 'Method Not Allowed', status: 405, detail: 'x', instance: '/x', allow: ['GET'] }
