@@ -10,6 +10,12 @@ function rank (method: string): number {
   return i === -1 ? CANONICAL.length : i
 }
 
+/**
+ * The methods fastify supports out of the box (`fastify.supportedMethods` before any
+ * `addHttpMethod()`): never answered 501.
+ */
+export const FASTIFY_METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'OPTIONS', 'TRACE', 'PATCH', 'QUERY'])
+
 /** Compares two method names in Allow order. */
 export function compareMethods (a: string, b: string): number {
   const d = rank(a) - rank(b)

@@ -1,17 +1,6 @@
 import type { FastifyInstance, onRequestHookHandler, preHandlerHookHandler } from 'fastify'
 
 /**
- * Where the plugin's hooks run:
- * - `'notFound'`: only in fastify's notFound contexts, so a matched route runs no code of this
- *   plugin at all (not even fastify's hook runner). The default.
- * - `'rootContext'`: the app set its own root notFound handler before the plugin, so fastify
- *   refuses the plugin's `setNotFoundHandler()` at the root: its hooks are appended to that
- *   handler's context at ready (see attachToRootContext()); other notFound contexts as in 'notFound'.
- * - `'everyRequest'`: root hooks that return at once on matched routes: only where neither can be had.
- */
-export type HookScope = 'notFound' | 'rootContext' | 'everyRequest'
-
-/**
  * The plugin's two hooks on the 404 path: `early`, the last onRequest hook, answers there when no
  * later hook (preParsing, preValidation, preHandler) exists on that path; otherwise `late`, the
  * last preHandler hook, answers where the 404 handler would run (null with `answerEarly`).
@@ -75,7 +64,25 @@ function nativeSetNotFoundHandler (fastify: FastifyInstance, current: SetNotFoun
  * context is reached at ready instead ('rootContext'); 'everyRequest' only when no
  * setNotFoundHandler of fastify accepts the hooks.
  */
-export function installHooks (fastify: FastifyInstance, hooks: NotFoundHooks): { scope: HookScope, reason?: string } {
+/**
+ * Where the plugin's hooks run:
+ * - `'notFound'`: only in fastify's notFound contexts, so a matched route runs no code of this
+ *   plugin at all (not even fastify's hook runner). The default.
+ * - `'rootContext'`: the app set its own root notFound handler before the plugin, so fastify
+ *   refuses the plugin's `setNotFoundHandler()` at the root: its hooks are appended to that
+ *   handler's context at ready (attachHooks()); other notFound contexts as in 'notFound'.
+ * - `'everyRequest'`: root hooks that return at once on matched routes: only where neither can be had.
+ *
+ * `context`: the root notFound context, for 'rootContext'; `reason`: for the warning.
+ */
+export type Placement =
+  | { scope: 'notFound' }
+  | { scope: 'rootContext', reason: string, context: ContextHooks }
+  | { scope: 'everyRequest', reason: string }
+
+const ROOT_HANDLER_FIRST = 'the app set its root notFound handler before registering the plugin'
+
+export function installHooks (fastify: FastifyInstance, hooks: NotFoundHooks): Placement {
   // `fastify` is the root instance (plugin.ts checks it)
   const current = fastify.setNotFoundHandler as unknown as SetNotFoundHandler
   const install = (set: SetNotFoundHandler): void => {
@@ -83,7 +90,7 @@ export function installHooks (fastify: FastifyInstance, hooks: NotFoundHooks): {
     set.call(fastify, opts)
     if (hooks.late !== null) appendLate(opts, hooks.late)
   }
-  let scope: HookScope = 'notFound'
+  let context: ContextHooks | null = null
   try {
     install(current)
   } catch (err) {
@@ -95,7 +102,8 @@ export function installHooks (fastify: FastifyInstance, hooks: NotFoundHooks): {
       if (!alreadySet(nativeErr)) {
         return { scope: 'everyRequest', reason: `setNotFoundHandler() refused the plugin's hooks (${(nativeErr as Error).message})` }
       }
-      scope = 'rootContext'
+      context = rootContextOf(fastify)
+      if (context === null) return { scope: 'everyRequest', reason: ROOT_HANDLER_FIRST }
     }
   }
   fastify.setNotFoundHandler = function setNotFoundHandlerWithAllowedMethods (this: FastifyInstance, opts?: unknown, handler?: unknown) {
@@ -104,7 +112,7 @@ export function installHooks (fastify: FastifyInstance, hooks: NotFoundHooks): {
     if (hooks.late !== null) appendLate(options, hooks.late)
     return result
   } as unknown as FastifyInstance['setNotFoundHandler']
-  return scope === 'rootContext' ? { scope, reason: 'the app set its root notFound handler before registering the plugin' } : { scope }
+  return context === null ? { scope: 'notFound' } : { scope: 'rootContext', reason: ROOT_HANDLER_FIRST, context }
 }
 
 /** The hook lists of a fastify notFound context (see rootContextOf()). */

@@ -7,31 +7,11 @@ import { installOpenApi } from './openapi/install'
 import { resolveOptions } from './options'
 import type { FastifyAllowedMethodsOptions, ResolvedOptions } from './options'
 import { FST_ALLOWED_METHODS_NOT_ROOT } from './errors'
-import { appendLate, attachHooks, installHooks, isRoot, rootContextOf, withEarly } from './not-found-hook'
+import { appendLate, attachHooks, installHooks, isRoot, withEarly } from './not-found-hook'
 import type { NotFoundHooks } from './not-found-hook'
-import { readPriorRoutes } from './prior-routes'
+import { priorRoutesWarning, readPriorRoutes } from './prior-routes'
 import type { PriorRoute } from './prior-routes'
 import { Responder } from './responder'
-
-/** How many routes registered before the plugin the warning names. */
-const NAMED_PRIOR_ROUTES = 20
-
-/** One warning naming the routes added before the plugin, whose `config.allow` cannot be read. */
-function warnPriorRoutes (fastify: FastifyInstance, prior: PriorRoute[]): void {
-  const byUrl = new Map<string, string[]>()
-  for (const route of prior) {
-    if (route.catchAll) continue
-    const methods = byUrl.get(route.url)
-    if (methods === undefined) byUrl.set(route.url, [route.method])
-    else if (!methods.includes(route.method)) methods.push(route.method)
-  }
-  if (byUrl.size === 0) return
-  const named = [...byUrl].slice(0, NAMED_PRIOR_ROUTES).map(([url, methods]) => `${methods.join(', ')} ${url}`)
-  const more = byUrl.size > NAMED_PRIOR_ROUTES ? ` and ${byUrl.size - NAMED_PRIOR_ROUTES} more` : ''
-  fastify.log.warn(`fastify-allowed-methods: ${byUrl.size} route path(s) were added before the plugin was registered: ` +
-    `${named.join('; ')}${more}. They are handled (Allow, 405, OPTIONS, methodTable()), but their config.allow ` +
-    'cannot be read, so none of them is hidden. Register the plugin before them to hide any.')
-}
 
 /** The plugin body; lib/index.ts wraps it with fastify-plugin and exports it. */
 export const allowedMethodsPlugin: FastifyPluginCallback<FastifyAllowedMethodsOptions> = (fastify, opts, done) => {
@@ -59,7 +39,8 @@ export const allowedMethodsPlugin: FastifyPluginCallback<FastifyAllowedMethodsOp
     if (seen.hidden) resolver.addHidden(seen)
     if (seen.catchAll && route.method === 'OPTIONS') noteCatchAllOptions(route.url)
   }
-  warnPriorRoutes(fastify, prior)
+  const warning = priorRoutesWarning(prior)
+  if (warning !== null) fastify.log.warn(warning)
 
   // fastify cannot list its constraint strategies: note those added from now on, to derive them
   const addConstraintStrategy = fastify.addConstraintStrategy
@@ -70,18 +51,15 @@ export const allowedMethodsPlugin: FastifyPluginCallback<FastifyAllowedMethodsOp
 
   const late = options.answerEarly ? null : responder.onPreHandler
   const hooks: NotFoundHooks = { early: responder.onNotFoundRequest, late }
-  const installed = installHooks(fastify, hooks)
-  const rootContext = installed.scope === 'rootContext' ? rootContextOf(fastify) : null
-  const scope = installed.scope === 'rootContext' && rootContext === null ? 'everyRequest' : installed.scope
-  const reason = installed.reason
-  if (scope === 'everyRequest') {
-    fastify.log.warn(`fastify-allowed-methods: ${reason as string}, so its hooks run on every request (one check ` +
+  const placement = installHooks(fastify, hooks)
+  if (placement.scope === 'everyRequest') {
+    fastify.log.warn(`fastify-allowed-methods: ${placement.reason}, so its hooks run on every request (one check ` +
       'on each matched route) instead of only on the 404 path. Register the plugin before calling setNotFoundHandler() ' +
       'at the root to keep matched routes free of it.')
     fastify.addHook('onRequest', responder.onRequest)
     if (late !== null) fastify.addHook('preHandler', late)
-  } else if (scope === 'rootContext') {
-    fastify.log.warn(`fastify-allowed-methods: ${reason as string}: its hooks are added to that handler's context ` +
+  } else if (placement.scope === 'rootContext') {
+    fastify.log.warn(`fastify-allowed-methods: ${placement.reason}: its hooks are added to that handler's context ` +
       'at ready, through a fastify internal (the context has no public API to add a hook). Register the plugin ' +
       'before calling setNotFoundHandler() at the root to rely only on public API.')
   }
@@ -93,7 +71,7 @@ export const allowedMethodsPlugin: FastifyPluginCallback<FastifyAllowedMethodsOp
     if (seen.catchAll && seen.methods.includes('OPTIONS')) {
       noteCatchAllOptions(seen.url)
       // a plain OPTIONS routed there is this plugin's to answer (the root hooks see it otherwise)
-      if (scope !== 'everyRequest') {
+      if (placement.scope !== 'everyRequest') {
         route.onRequest = withEarly(route, responder.onCatchAllRequest).onRequest as typeof route.onRequest
         if (late !== null) appendLate(route as unknown as Record<string, unknown>, late)
       }
@@ -101,7 +79,7 @@ export const allowedMethodsPlugin: FastifyPluginCallback<FastifyAllowedMethodsOp
   })
   fastify.addHook('onReady', function prepare (hookDone) {
     // the root notFound context is built by now (fastify builds contexts before onReady)
-    if (rootContext !== null) attachHooks(rootContext, hooks)
+    if (placement.scope === 'rootContext') attachHooks(placement.context, hooks)
     resolver.prepare()
     responder.prepare()
     hookDone(checkContract(fastify, table, options))

@@ -125,3 +125,23 @@ export function readPriorRoutes (fastify: FastifyInstance): PriorRoute[] {
   }
   return prior
 }
+
+/** How many route paths the warning names. */
+const NAMED_PRIOR_ROUTES = 20
+
+/** The one warning naming the routes added before the plugin, whose `config.allow` cannot be read; null if there are none. */
+export function priorRoutesWarning (prior: PriorRoute[]): string | null {
+  const byUrl = new Map<string, string[]>()
+  for (const route of prior) {
+    if (route.catchAll) continue
+    const methods = byUrl.get(route.url)
+    if (methods === undefined) byUrl.set(route.url, [route.method])
+    else if (!methods.includes(route.method)) methods.push(route.method)
+  }
+  if (byUrl.size === 0) return null
+  const named = [...byUrl].slice(0, NAMED_PRIOR_ROUTES).map(([url, methods]) => `${methods.join(', ')} ${url}`)
+  const more = byUrl.size > NAMED_PRIOR_ROUTES ? ` and ${byUrl.size - NAMED_PRIOR_ROUTES} more` : ''
+  return `fastify-allowed-methods: ${byUrl.size} route path(s) were added before the plugin was registered: ` +
+    `${named.join('; ')}${more}. They are handled (Allow, 405, OPTIONS, methodTable()), but their config.allow ` +
+    'cannot be read, so none of them is hidden. Register the plugin before them to hide any.'
+}

@@ -2,15 +2,10 @@ import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fast
 import type { AllowResolver, AllowSet } from './allow'
 import { FST_ALLOWED_METHODS_METHOD_NOT_ALLOWED, FST_ALLOWED_METHODS_NOT_IMPLEMENTED } from './errors'
 import type { ResolvedOptions } from './options'
+import { FASTIFY_METHODS } from './methods'
 import { buildProblem, instanceOf, notAllowedJson } from './problem'
 
 const PROBLEM_JSON = 'application/problem+json'
-
-/**
- * The methods fastify supports out of the box: never 501. A method added with `addHttpMethod()`
- * is implemented only where some route visible to the caller has it.
- */
-const STANDARD = new Set(['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'OPTIONS', 'TRACE', 'PATCH', 'QUERY'])
 
 /** The hook lists of a fastify route context that this module reads (see hasLaterHooks()). */
 interface HookLists { preParsing: unknown[] | null, preValidation: unknown[] | null, preHandler: unknown[] | null }
@@ -138,9 +133,12 @@ export class Responder {
       !(headers.origin !== undefined && headers['access-control-request-method'] !== undefined)
   }
 
-  /** 501 for a method fastify does not support, or one it supports only for routes this caller cannot see. */
+  /**
+   * 501 for a method fastify does not support, or one added with `addHttpMethod()` that no route
+   * visible to this caller has.
+   */
   private implemented (method: string, request: FastifyRequest): boolean {
-    return this.supported.has(method) && (STANDARD.has(method) || this.resolver.implements(method, request))
+    return this.supported.has(method) && (FASTIFY_METHODS.has(method) || this.resolver.implements(method, request))
   }
 
   private onNotFound (request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction): void {

@@ -11,6 +11,7 @@ import { resolveOptions } from '../lib/options'
 import type { AllowResolver } from '../lib/allow'
 import { listen, send } from './helpers/http'
 import { RawConnection } from './helpers/raw-http'
+import { appWithLog } from './helpers/log'
 
 /**
  * Issue 9, hook parity: a 405, 501 or automatic OPTIONS passes exactly the hooks fastify runs for
@@ -193,8 +194,7 @@ test('a wrapper of setNotFoundHandler that refuses a call without a handler (as 
       return original.call(this, opts, handler)
     } as FastifyInstance['setNotFoundHandler']
   })
-  const warnings: string[] = []
-  const app = Fastify({ logger: { level: 'warn', stream: { write: (line: string) => { warnings.push(JSON.parse(line).msg) } } } })
+  const { app, messages } = appWithLog()
   t.teardown(() => app.close())
   await app.register(wrapper)
   await app.register(fastifyAllowedMethods)
@@ -203,7 +203,7 @@ test('a wrapper of setNotFoundHandler that refuses a call without a handler (as 
   app.setNotFoundHandler(async (_request, reply) => reply.code(404).send('mine'))
   const base = await listen(app)
   t.notMatch(app.printRoutes({ includeHooks: true }), /onRequest/, 'no hook on routes')
-  t.same(warnings, [], 'no fallback warning')
+  t.equal(messages(), '', 'no fallback warning')
   t.equal((await send(base, 'DELETE', '/items')).status, 401)
   const res = await send(base, 'DELETE', '/items', { headers: AUTH })
   t.equal(res.status, 405)
@@ -212,8 +212,7 @@ test('a wrapper of setNotFoundHandler that refuses a call without a handler (as 
 
 test('fallback: only where no setNotFoundHandler of fastify accepts the hooks, with a warning saying why', async (t) => {
   t.test('a wrapper that refuses and hides the original', async (t) => {
-    const warnings: string[] = []
-    const app = Fastify({ logger: { level: 'warn', stream: { write: (line: string) => { warnings.push(JSON.parse(line).msg) } } } })
+    const { app, messages } = appWithLog()
     t.teardown(() => app.close())
     app.setNotFoundHandler = function refusing () { throw new TypeError('no handler') } as unknown as FastifyInstance['setNotFoundHandler']
     // in this last resort the plugin's late hook is a root preHandler: root preHandler hooks
@@ -223,7 +222,8 @@ test('fallback: only where no setNotFoundHandler of fastify accepts the hooks, w
     await app.register(fastifyCors, { origin: true, strictPreflight: false, preflightContinue: true })
     app.get('/items', async () => 'items')
     const base = await listen(app)
-    t.match(warnings.join('\n'), /setNotFoundHandler\(\) refused the plugin's hooks \(no handler\), so its hooks run on every request/)
+    t.match(messages(), /setNotFoundHandler\(\) refused the plugin's hooks \(no handler\), so its hooks run on every request/)
+    t.match(app.printRoutes({ includeHooks: true }), /fastifyAllowedMethodsLateAnswer/, 'here routes do carry its hooks (as fastify names them)')
     t.equal((await send(base, 'DELETE', '/items', { headers: AUTH })).status, 405)
     t.equal((await send(base, 'DELETE', '/items')).status, 401)
     const options = await send(base, 'OPTIONS', '/items', { headers: AUTH })
@@ -233,8 +233,7 @@ test('fallback: only where no setNotFoundHandler of fastify accepts the hooks, w
     t.equal((await send(base, 'GET', '/items', { headers: AUTH })).body, 'items')
   })
   t.test('the root notFound context out of reach (another fastify): root hooks, with a warning', async (t) => {
-    const warnings: string[] = []
-    const app = Fastify({ logger: { level: 'warn', stream: { write: (line: string) => { warnings.push(JSON.parse(line).msg) } } } })
+    const { app, messages } = appWithLog()
     t.teardown(() => app.close())
     app.setNotFoundHandler(async (_request, reply) => reply.code(404).send('mine'))
     await app.register(async () => {}) // fastify applies the handler in an after() callback
@@ -247,14 +246,13 @@ test('fallback: only where no setNotFoundHandler of fastify accepts the hooks, w
     holder[key] = context
     app.get('/items', async () => 'items')
     const base = await listen(app)
-    t.match(warnings.join('\n'), /the app set its root notFound handler before registering the plugin, so its hooks run on every request/)
+    t.match(messages(), /the app set its root notFound handler before registering the plugin, so its hooks run on every request/)
     t.equal((await send(base, 'DELETE', '/items', { headers: AUTH })).status, 405)
     t.equal((await send(base, 'GET', '/nowhere', { headers: AUTH })).body, 'mine')
   })
   t.test('the app\'s root notFound handler set before, behind a wrapper: fastify\'s own refusal is recognised', async (t) => {
     const kOriginal = Symbol('wrapper.original')
-    const warnings: string[] = []
-    const app = Fastify({ logger: { level: 'warn', stream: { write: (line: string) => { warnings.push(JSON.parse(line).msg) } } } })
+    const { app, messages } = appWithLog()
     t.teardown(() => app.close())
     app.setNotFoundHandler(async (_request, reply) => reply.code(404).send('mine'))
     const original = app.setNotFoundHandler;
@@ -264,22 +262,21 @@ test('fallback: only where no setNotFoundHandler of fastify accepts the hooks, w
     app.addHook('preHandler', auth)
     app.get('/items', async () => 'items')
     const base = await listen(app)
-    t.match(warnings.join('\n'), /the app set its root notFound handler before registering the plugin: its hooks are added to that handler's context at ready/)
-    t.notMatch(app.printRoutes({ includeHooks: true }), /onNotFoundRequest|onPreHandler/, 'no hook of the plugin on routes')
+    t.match(messages(), /the app set its root notFound handler before registering the plugin: its hooks are added to that handler's context at ready/)
+    t.notMatch(app.printRoutes({ includeHooks: true }), /fastifyAllowedMethodsLateAnswer|onNotFoundRequest|onCatchAllRequest/, 'no hook of the plugin on routes')
     t.equal((await send(base, 'DELETE', '/items')).status, 401, 'the root preHandler added after the plugin runs first')
     t.equal((await send(base, 'DELETE', '/items', { headers: AUTH })).status, 405)
     t.equal((await send(base, 'GET', '/nowhere', { headers: AUTH })).body, 'mine')
     t.equal((await send(base, 'GET', '/items', { headers: AUTH })).body, 'items')
   })
   t.test('the app\'s root notFound handler set before the plugin: its context gets the hooks, with a warning', async (t) => {
-    const warnings: string[] = []
-    const app = Fastify({ logger: { level: 'warn', stream: { write: (line: string) => { warnings.push(JSON.parse(line).msg) } } } })
+    const { app, messages } = appWithLog()
     t.teardown(() => app.close())
     app.setNotFoundHandler(async (_request, reply) => reply.code(404).send('mine'))
     await app.register(fastifyAllowedMethods, { answerEarly: true })
     app.get('/items', async () => 'items')
     const base = await listen(app)
-    t.match(warnings.join('\n'), /the app set its root notFound handler before registering the plugin: its hooks are added.*Register the plugin before calling setNotFoundHandler\(\)/)
+    t.match(messages(), /the app set its root notFound handler before registering the plugin: its hooks are added.*Register the plugin before calling setNotFoundHandler\(\)/)
     t.equal((await send(base, 'DELETE', '/items')).status, 405)
     t.equal((await send(base, 'GET', '/nowhere')).body, 'mine')
     t.notMatch(app.printRoutes({ includeHooks: true }), /\(onRequest\)|\(preHandler\)/, 'no hook on routes')

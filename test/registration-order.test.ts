@@ -6,16 +6,10 @@ import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import fastifyAllowedMethods from '../lib/index'
-
-/** A logger stream that keeps every line. */
-function capture (): { lines: Array<{ level: number, msg: string }>, stream: { write: (line: string) => void } } {
-  const lines: Array<{ level: number, msg: string }> = []
-  return { lines, stream: { write: (line: string) => { lines.push(JSON.parse(line)) } } }
-}
+import { appWithLog } from './helpers/log'
 
 test('routes added before the plugin are handled: Allow, 405, OPTIONS, OPTIONS *, methodTable(), one warning naming them', async (t) => {
-  const log = capture()
-  const app = Fastify({ logger: { level: 'warn', stream: log.stream } })
+  const { app, lines } = appWithLog()
   t.teardown(() => app.close())
   app.get('/early', async () => 'x')
   app.register(async (child) => {
@@ -40,7 +34,7 @@ test('routes added before the plugin are handled: Allow, 405, OPTIONS, OPTIONS *
     '/late': ['PUT']
   })
   t.same(app.allowedMethods('/late'), ['PUT', 'OPTIONS'])
-  const warnings = log.lines.filter(l => l.level === 40)
+  const warnings = lines.filter(l => l.level === 40)
   t.equal(warnings.length, 1, 'one warning')
   t.match(warnings[0]?.msg, /3 route path\(s\) were added before the plugin was registered: GET, HEAD \/early; DELETE \/api\/things\/:id; POST \/api\/things\. .*config\.allow cannot be read/)
 })
@@ -57,23 +51,21 @@ test('a register() that is not awaited runs after synchronous routes: they are h
 })
 
 test('no route before the plugin: no warning', async (t) => {
-  const log = capture()
-  const app = Fastify({ logger: { level: 'warn', stream: log.stream } })
+  const { app, lines } = appWithLog()
   t.teardown(() => app.close())
   await app.register(fastifyAllowedMethods)
   app.get('/a', async () => 'a')
   await app.ready()
-  t.same(log.lines, [])
+  t.same(lines, [])
 })
 
 test('more than 20 prior route paths: the warning names 20 and counts the rest', async (t) => {
-  const log = capture()
-  const app = Fastify({ logger: { level: 'warn', stream: log.stream } })
+  const { app, lines } = appWithLog()
   t.teardown(() => app.close())
   for (let i = 0; i < 25; i++) app.post(`/r${i}`, async () => 'x')
   await app.register(fastifyAllowedMethods)
   await app.ready()
-  t.match(log.lines[0]?.msg, /25 route path\(s\).* and 5 more\./)
+  t.match(lines[0]?.msg, /25 route path\(s\).* and 5 more\./)
   t.equal((await app.inject({ method: 'GET', url: '/r24' })).headers.allow, 'POST, OPTIONS')
 })
 
