@@ -7,8 +7,7 @@
 // Per sample: req/s, and the server's own CPU time per request. Ratios vs plain fastify are taken
 // per round (same scenario, same round) and their median is reported.
 
-const path = require('node:path')
-const { startServer, forkPinned, nextMessage } = require('./lib/spawn')
+const { startServer, startLoad } = require('./lib/spawn')
 const { probe } = require('./lib/probe')
 const { runStandalone } = require('./lib/child')
 const { SCENARIOS, PREHANDLER_SCENARIOS } = require('./lib/routes')
@@ -67,24 +66,6 @@ const PH_PAIRS = [
 
 const CONNECTIONS = 10
 const PIPELINING = 10
-
-async function startLoad () {
-  const child = forkPinned(path.join(__dirname, 'lib', 'load.js'), { role: 'load', args: ['--worker'] })
-  await nextMessage(child, 'ready')
-  let id = 0
-  return {
-    async run (cfg) {
-      const msgId = ++id
-      child.send({ type: 'run', id: msgId, cfg })
-      const { value } = await nextMessage(child, 'result', msgId, (cfg.duration + 60) * 1000)
-      if (value.error) throw new Error(value.error)
-      return value
-    },
-    close () {
-      child.disconnect()
-    }
-  }
-}
 
 /** "405, Allow: GET, HEAD" or "404", as in the report's tables. */
 function answerLabel (a) {

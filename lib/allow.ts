@@ -110,6 +110,12 @@ export class AllowResolver {
    */
   private askedHideFn = false
 
+  /**
+   * Set by resolve(): its last answer depends on the path alone (remembered for that path, see
+   * MAX_RECENT_PATHS), so that it holds for every caller; the responder's answer cache keys on it.
+   */
+  remembered = false
+
   /** Registers a route that Allow must not count for every caller (hidden, a hide function, or another plugin's catch-all). */
   addHidden (route: SeenRoute): void {
     for (const method of route.methods) this.hiddenMethods.add(method)
@@ -286,6 +292,7 @@ export class AllowResolver {
     const q = url.indexOf('?')
     const path = q === -1 ? url : url.slice(0, q)
     const memo = derived === undefined && this.candidates !== null && path.length <= MAX_RECENT_PATH_LENGTH
+    this.remembered = memo
     if (memo) {
       const known = this.recent.get(path)
       if (known !== undefined) return known
@@ -295,6 +302,8 @@ export class AllowResolver {
     if (memo && !this.askedHideFn) {
       if (this.recent.size >= MAX_RECENT_PATHS) this.recent.clear()
       this.recent.set(path, answer)
+    } else {
+      this.remembered = false
     }
     return answer
   }

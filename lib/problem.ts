@@ -38,8 +38,21 @@ function jsonInner (s: string): string {
   return json.slice(1, json.length - 1)
 }
 
-let lastType = ''
-let lastPrefix = ''
+/** The start of each status's problem document for the last problem type seen (the type rarely changes). */
+const prefixes: Record<ProblemStatus, { type: string, prefix: string }> = {
+  405: { type: '', prefix: '' },
+  501: { type: '', prefix: '' }
+}
+
+/** `{"type":<type>,"title":<title>,"status":<status>,"detail":"The ` for this status and type. */
+function prefixOf (status: ProblemStatus, type: string): string {
+  const last = prefixes[status]
+  if (type !== last.type || last.prefix === '') {
+    last.prefix = '{"type":' + JSON.stringify(type) + ',"title":"' + TITLES[status] + '","status":' + status + ',"detail":"The '
+    last.type = type
+  }
+  return last.prefix
+}
 
 /**
  * The 405 problem document as JSON, byte for byte `JSON.stringify(buildProblem(405, ...))`, built
@@ -49,12 +62,13 @@ let lastPrefix = ''
  * surrogate pair cannot straddle a boundary: every neighbour of `method` and `instance` is ASCII).
  */
 export function notAllowedJson (type: string, method: string, instance: string, allowHeader: string, allowJson: string): string {
-  if (type !== lastType) {
-    lastPrefix = '{"type":' + JSON.stringify(type) + ',"title":"' + TITLES[405] + '","status":405,"detail":"The '
-    lastType = type
-  }
   const inst = jsonInner(instance)
   // methods and allowHeader are HTTP tokens (no character JSON escapes), but HTTP/2 lets a client send any method
-  return lastPrefix + jsonInner(method) + ' method is not allowed for ' + inst + '. Allowed methods: ' + allowHeader +
+  return prefixOf(405, type) + jsonInner(method) + ' method is not allowed for ' + inst + '. Allowed methods: ' + allowHeader +
     '.","instance":"' + inst + '","allow":' + allowJson + '}'
+}
+
+/** The 501 problem document as JSON, byte for byte `JSON.stringify(buildProblem(501, ...))`, built like notAllowedJson(). */
+export function notImplementedJson (type: string, method: string, instance: string): string {
+  return prefixOf(501, type) + jsonInner(method) + ' method is not implemented by this server.","instance":"' + jsonInner(instance) + '"}'
 }

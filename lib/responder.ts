@@ -1,11 +1,47 @@
 import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify'
 import type { AllowResolver, AllowSet } from './allow'
+import { AnswerCache } from './answer-cache'
 import { FST_ALLOWED_METHODS_METHOD_NOT_ALLOWED, FST_ALLOWED_METHODS_NOT_IMPLEMENTED } from './errors'
 import type { ResolvedOptions } from './options'
 import { FASTIFY_METHODS } from './methods'
-import { buildProblem, instanceOf, notAllowedJson } from './problem'
+import { instanceOf, notAllowedJson, notImplementedJson } from './problem'
 
 const PROBLEM_JSON = 'application/problem+json'
+
+/**
+ * The reply serializer of the problem documents, already JSON strings: with a serializer set,
+ * fastify sends a string as it is, without appending a charset parameter that
+ * application/problem+json does not define, and without the Buffer copy and the Buffer branch of
+ * `reply.send` (fastify's own 404 body is a string too).
+ */
+function asIs (payload: string): string {
+  return payload
+}
+
+/**
+ * Creates an error without capturing a stack trace: V8 walking the frames of fastify's hook
+ * runners costs more than everything else of the answer, and the trace would only ever show this
+ * module. The error is complete otherwise (class, code, statusCode, message), and its `stack` is
+ * what V8 writes above the frames (`FastifyError: <message>`), non-enumerable as V8's.
+ * Where `Error.stackTraceLimit` cannot be written (a frozen realm), the error keeps its trace.
+ */
+function withoutStack<T extends Error> (create: () => T): T {
+  const limit = Error.stackTraceLimit
+  try {
+    Error.stackTraceLimit = 0
+  } catch {
+    return create()
+  }
+  let error: T
+  try {
+    error = create()
+  } finally {
+    Error.stackTraceLimit = limit
+  }
+  // @fastify/error captures no stack at all when the limit is 0
+  Object.defineProperty(error, 'stack', { value: `${error.name}: ${error.message}`, writable: true, configurable: true })
+  return error
+}
 
 /** The hook lists of a fastify route context that this module reads (see hasLaterHooks()). */
 interface HookLists { preParsing: unknown[] | null, preValidation: unknown[] | null, preHandler: unknown[] | null }
@@ -13,20 +49,13 @@ interface HookLists { preParsing: unknown[] | null, preValidation: unknown[] | n
 /** The name of the plugin's late hook, to tell it from the app's in a context's hook list (fastify binds them: `bound <name>`). */
 const LATE_HOOK = 'fastifyAllowedMethodsLateAnswer'
 
+const BOUND_LATE_HOOK = 'bound ' + LATE_HOOK
+
 function isLateHook (hook: unknown): boolean {
   const name = (hook as { name: string }).name
-  return name === LATE_HOOK || name === 'bound ' + LATE_HOOK
+  return name === LATE_HOOK || name === BOUND_LATE_HOOK
 }
 
-/**
- * The hooks that tell 405 from 404, answer OPTIONS and 501. A 405 is a 404 that says more, so it
- * passes exactly the hooks fastify runs for that 404: on a 404 path without preParsing,
- * preValidation or preHandler hooks, the answer is sent from the last onRequest hook, before any
- * body byte is read (an invalid, oversized or unfinished body never delays or changes it);
- * otherwise from the last preHandler hook, where the 404 handler would run, after the app's own
- * hooks (an auth hook's 401, a rate limiter's 429 win), with the body treated as fastify treats
- * it on the way to that 404.
- */
 export class Responder {
   /** Set when another plugin's hidden `OPTIONS` catch-all (@fastify/cors) is routed. */
   optionsCatchAll: Set<string> | null = null
@@ -36,12 +65,18 @@ export class Responder {
   private readonly deferred = new WeakSet<FastifyRequest>()
   /** fastify's symbol for a request's route context, found on the first request that needs it. */
   private contextKey: symbol | null | undefined = undefined
+  /** The route context hasLaterHooks() last read, and its answer (most apps have one notFound context). */
+  private lastContext: HookLists | null = null
+  private lastHasLaterHooks = true
+  /** The 405s of recent paths, body included (caller-independent answers only). */
+  private readonly answers = new AnswerCache()
 
   constructor (private readonly options: ResolvedOptions, private readonly resolver: AllowResolver, private readonly supportedMethods: () => string[]) {}
 
   /** Called at onReady: the method set is final. */
   prepare (): void {
     this.supported = new Set(this.supportedMethods())
+    this.answers.clear()
   }
 
   /**
@@ -61,6 +96,14 @@ export class Responder {
     }
     const context = this.contextKey === null ? undefined : (request as unknown as Record<symbol, HookLists | undefined>)[this.contextKey]
     if (context === undefined || context === null) return true
+    // a context's hooks are final once the app is ready: the answer for the last context holds
+    if (context === this.lastContext) return this.lastHasLaterHooks
+    this.lastContext = context
+    this.lastHasLaterHooks = this.contextHasLaterHooks(context)
+    return this.lastHasLaterHooks
+  }
+
+  private contextHasLaterHooks (context: HookLists): boolean {
     if (context.preParsing !== null || context.preValidation !== null) return true
     const preHandler = context.preHandler
     if (preHandler === null) return false
@@ -156,7 +199,17 @@ export class Responder {
       done()
       return
     }
-    const allow = this.resolver.resolve(url, this.resolver.derive(request.headers, request.raw), method, request)
+    const derived = this.resolver.derive(request.headers, request.raw)
+    const path = instanceOf(url)
+    if (derived === undefined && !this.options.useErrorHandler) {
+      // a client repeating a wrong method: the same bytes as last time, if they hold for every caller
+      const cached = this.answers.get(path, method, this.options.problemType(405))
+      if (cached !== undefined) {
+        this.sendProblem(reply.code(405).header('allow', cached.allow.header), cached.body)
+        return
+      }
+    }
+    const allow = this.resolver.resolve(path, derived, method, request)
     if (allow === null || allow.methods.length === 0) {
       done() // a URL no method serves for this caller (or one fastify rejects): the app's own answer
       return
@@ -165,7 +218,7 @@ export class Responder {
       this.sendOptions(reply, allow.header)
       return
     }
-    this.sendNotAllowed(reply, method, url, allow)
+    this.sendNotAllowed(reply, method, path, allow)
   }
 
   /**
@@ -179,7 +232,8 @@ export class Responder {
       else reply.callNotFound()
       return
     }
-    const allow = this.resolver.resolve(url, this.resolver.derive(request.headers, request.raw), undefined, request)
+    const path = instanceOf(url)
+    const allow = this.resolver.resolve(path, this.resolver.derive(request.headers, request.raw), undefined, request)
     if (allow === null || allow.methods.length === 0) {
       // null: a param too long for every route that would match; without cors fastify's OPTIONS
       // lookup finds nothing there either, so this is the same 404
@@ -187,7 +241,7 @@ export class Responder {
     } else if (this.options.autoOptions) {
       this.sendOptions(reply, allow.header)
     } else {
-      this.sendNotAllowed(reply, 'OPTIONS', url, allow)
+      this.sendNotAllowed(reply, 'OPTIONS', path, allow)
     }
   }
 
@@ -195,28 +249,36 @@ export class Responder {
     reply.code(204).header('allow', allow).send()
   }
 
-  private sendNotAllowed (reply: FastifyReply, method: string, url: string, allow: AllowSet): void {
-    const instance = instanceOf(url)
+  /**
+   * A 405 for `path` (the request path without its query: the problem's `instance`). The answer
+   * is remembered for the path when the resolver says it holds for every caller.
+   */
+  private sendNotAllowed (reply: FastifyReply, method: string, path: string, allow: AllowSet): void {
     reply.code(405).header('allow', allow.header)
     if (this.options.useErrorHandler) {
-      const err = new FST_ALLOWED_METHODS_METHOD_NOT_ALLOWED(method, instance) as InstanceType<typeof FST_ALLOWED_METHODS_METHOD_NOT_ALLOWED> & { allow: string[], headers: Record<string, string> }
+      const err = withoutStack(() => new FST_ALLOWED_METHODS_METHOD_NOT_ALLOWED(method, path)) as InstanceType<typeof FST_ALLOWED_METHODS_METHOD_NOT_ALLOWED> & { allow: string[], headers: Record<string, string> }
       err.allow = [...allow.methods]
       err.headers = { allow: allow.header }
       reply.send(err)
       return
     }
-    const body = notAllowedJson(this.options.problemType(405), method, instance, allow.header, allow.json)
-    // a Buffer, so that fastify does not append a charset parameter problem+json does not define
-    reply.type(PROBLEM_JSON).send(Buffer.from(body))
+    const type = this.options.problemType(405)
+    const body = notAllowedJson(type, method, path, allow.header, allow.json)
+    if (this.resolver.remembered) this.answers.set(path, { method, type, allow, body })
+    this.sendProblem(reply, body)
   }
 
   private sendNotImplemented (reply: FastifyReply, method: string, url: string): void {
     reply.code(501)
     if (this.options.useErrorHandler) {
-      reply.send(new FST_ALLOWED_METHODS_NOT_IMPLEMENTED(method))
+      reply.send(withoutStack(() => new FST_ALLOWED_METHODS_NOT_IMPLEMENTED(method)))
       return
     }
-    const problem = buildProblem(501, this.options.problemType(501), method, instanceOf(url))
-    reply.type(PROBLEM_JSON).send(Buffer.from(JSON.stringify(problem)))
+    this.sendProblem(reply, notImplementedJson(this.options.problemType(501), method, instanceOf(url)))
+  }
+
+  /** Sends a problem document (a JSON string) as application/problem+json, exactly these bytes. */
+  private sendProblem (reply: FastifyReply, body: string): void {
+    reply.type(PROBLEM_JSON).serializer(asIs).send(body)
   }
 }

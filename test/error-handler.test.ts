@@ -152,3 +152,36 @@ test('an error handler set under a prefix formats the 405s of its URLs', async (
   t.equal(api.headers.allow, 'GET, HEAD, OPTIONS')
   t.same(JSON.parse(api.body), { by: 'api', code: 'FST_ALLOWED_METHODS_METHOD_NOT_ALLOWED' })
 })
+
+test('the errors carry no stack trace (issue 13: capturing one cost more than the rest of the answer), the rest intact', async (t) => {
+  const seen: PluginError[] = []
+  const base = await start(t, (app) => {
+    app.setErrorHandler((error: PluginError, _request, reply) => {
+      seen.push(error)
+      reply.send({ code: error.code })
+    })
+  })
+  const limit = Error.stackTraceLimit
+  await send(base, 'PATCH', '/items')
+  await send(base, 'PURGE', '/items')
+  t.equal(Error.stackTraceLimit, limit, 'Error.stackTraceLimit is restored')
+  for (const error of seen) {
+    t.ok(error instanceof Error)
+    t.equal(error.name, 'FastifyError')
+    t.equal(error.stack, `FastifyError: ${error.message}`, 'the stack is what V8 writes above the frames')
+    t.notOk(Object.keys(error).includes('stack'), 'not enumerable, as V8\'s')
+  }
+  t.same(seen.map(e => [e.code, e.statusCode, e.message]), [
+    ['FST_ALLOWED_METHODS_METHOD_NOT_ALLOWED', 405, 'Method PATCH is not allowed for /items'],
+    ['FST_ALLOWED_METHODS_NOT_IMPLEMENTED', 501, 'Method PURGE is not implemented by this server']
+  ])
+
+  t.test('where Error.stackTraceLimit is read-only (a frozen realm), the errors keep their trace', async (t) => {
+    const descriptor = Object.getOwnPropertyDescriptor(Error, 'stackTraceLimit') as PropertyDescriptor
+    Object.defineProperty(Error, 'stackTraceLimit', { ...descriptor, writable: false })
+    t.teardown(() => Object.defineProperty(Error, 'stackTraceLimit', descriptor))
+    const res = await send(base, 'PATCH', '/items')
+    t.equal(res.status, 405)
+    t.ok(((seen[seen.length - 1].stack as string).split('\n').length) > 1, 'stack frames captured')
+  })
+})

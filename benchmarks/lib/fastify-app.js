@@ -34,12 +34,13 @@ function handler (request, reply) {
  * @param {Array<[string, string]>} [opts.routes] defaults to the standard 1,007-route set
  * @param {object} [opts.fastifyOptions] extra fastify() options (bodyLimit...)
  * @param {(app: import('fastify').FastifyInstance) => void} [opts.instrument] hooks added before routes
+ * @param {object} [opts.pluginOptions] options of the plugin (fastify-allowed-methods: useErrorHandler...)
  */
-async function buildFastify ({ variant, routes = routeSet(), fastifyOptions = {}, instrument } = {}) {
+async function buildFastify ({ variant, routes = routeSet(), fastifyOptions = {}, instrument, pluginOptions } = {}) {
   if (!VARIANTS.includes(variant)) throw new Error(`unknown fastify variant ${variant}`)
   const app = Fastify({ logger: false, ...fastifyOptions })
   const plugin = loadPlugin(variant)
-  if (plugin !== null) await app.register(plugin)
+  if (plugin !== null) await app.register(plugin, pluginOptions)
   if (instrument) instrument(app)
   for (const [method, url] of routes) app.route({ method, url, handler })
   return app
@@ -67,7 +68,7 @@ function addAuthPreHandler (app, counters) {
 
 /**
  * `create(options)` for a fastify server child. Options (`defaults`, then BENCH_SERVER_OPTIONS):
- * `fillers` (route count), `bodyLimit`, `instrument` (count octet-stream bodies
+ * `fillers` (route count), `bodyLimit`, `pluginOptions` (the plugin's options), `instrument` (count octet-stream bodies
  * parsed, for the big-body check), `authPreHandler` (a root auth-like preHandler, see
  * addAuthPreHandler; added after the plugin, before the routes).
  */
@@ -98,7 +99,7 @@ function fastifyServer (variant, defaults = {}) {
           if (options.authPreHandler) addAuthPreHandler(app, counters)
         }
       : undefined
-    const app = await buildFastify({ variant, routes: routeSet(options.fillers), fastifyOptions, instrument })
+    const app = await buildFastify({ variant, routes: routeSet(options.fillers), fastifyOptions, instrument, pluginOptions: options.pluginOptions })
     const server = await listenFastify(app)
     server.stats = () => counters
     return server

@@ -112,4 +112,26 @@ async function runChild (script, { args = [], execArgv = [], role = 'server', ti
   return msg.value
 }
 
-module.exports = { detectPinning, forkPinned, nextMessage, startServer, runChild }
+/**
+ * Starts a persistent load generator (lib/load.js --worker) pinned to the load CPU. Returns
+ * { run(cfg), close() }: run() sends one autocannon run and resolves to its numbers.
+ */
+async function startLoad () {
+  const child = forkPinned(path.join(__dirname, 'load.js'), { role: 'load', args: ['--worker'] })
+  await nextMessage(child, 'ready')
+  let id = 0
+  return {
+    async run (cfg) {
+      const msgId = ++id
+      child.send({ type: 'run', id: msgId, cfg })
+      const { value } = await nextMessage(child, 'result', msgId, (cfg.duration + 60) * 1000)
+      if (value.error) throw new Error(value.error)
+      return value
+    },
+    close () {
+      child.disconnect()
+    }
+  }
+}
+
+module.exports = { detectPinning, forkPinned, nextMessage, startServer, startLoad, runChild }
