@@ -38,7 +38,7 @@ const MAX_CACHED_SETS = 4096
  * holds at most this many short strings. Paths longer than MAX_RECENT_PATH_LENGTH are not kept.
  */
 const MAX_RECENT_PATHS = 1024
-const MAX_RECENT_PATH_LENGTH = 256
+export const MAX_RECENT_PATH_LENGTH = 256
 
 /**
  * The effective router options. `initialConfig.routerOptions` holds the merged ones when the user

@@ -1,26 +1,26 @@
 import type { AllowSet } from './allow'
 
-/** A 405 answer as sent for one path: the method it answered, the problem type and Allow it was built with, its body. */
+/** An answer as sent for one path: the method it answered, the problem type and Allow (405 only) it was built with, its body. */
 export interface CachedAnswer {
   readonly method: string
   readonly type: string
-  readonly allow: AllowSet
+  readonly allow: AllowSet | null
   readonly body: string
 }
 
 /**
  * The most paths remembered. Emptied when full, so that a flood of never-repeating URLs holds at
- * most this many entries; keys are never longer than the resolver's memo allows (256 characters:
- * only answers the resolver remembered for their path are stored here).
+ * most this many entries, each keyed by a path of at most MAX_RECENT_PATH_LENGTH (allow.ts) characters.
  */
 const MAX_ANSWERS = 1024
 
 /**
- * The 405 answers of recent paths, body included, so that a client repeating a wrong method gets
- * the very same bytes without the router probes and without building the problem document again.
- * One entry per path (the last method answered there). Only answers that depend on the path alone
- * are stored (no constraint derived from the request, no `config.allow.hide` function asked):
- * the caller decides that with AllowResolver#remembered. Emptied at onReady with the resolver's memo.
+ * The answers of recent paths, body included, so that a client repeating a wrong method gets the
+ * very same bytes without the router probes and without building the problem document again. One
+ * entry per path (the last method answered there); the responder keeps one cache per status. Only
+ * answers that depend on the path alone are stored (for a 405: no constraint derived from the
+ * request, no `config.allow.hide` function asked, as AllowResolver#remembered tells; for a 501: a
+ * method fastify does not support at all). Emptied at onReady.
  */
 export class AnswerCache {
   private readonly answers = new Map<string, CachedAnswer>()

@@ -1,4 +1,5 @@
 import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify'
+import { MAX_RECENT_PATH_LENGTH } from './allow'
 import type { AllowResolver, AllowSet } from './allow'
 import { AnswerCache } from './answer-cache'
 import { FST_ALLOWED_METHODS_METHOD_NOT_ALLOWED, FST_ALLOWED_METHODS_NOT_IMPLEMENTED } from './errors'
@@ -68,8 +69,9 @@ export class Responder {
   /** The route context hasLaterHooks() last read, and its answer (most apps have one notFound context). */
   private lastContext: HookLists | null = null
   private lastHasLaterHooks = true
-  /** The 405s of recent paths, body included (caller-independent answers only). */
+  /** The 405s and 501s of recent paths, body included (caller-independent answers only). */
   private readonly answers = new AnswerCache()
+  private readonly notImplementedAnswers = new AnswerCache()
 
   constructor (private readonly options: ResolvedOptions, private readonly resolver: AllowResolver, private readonly supportedMethods: () => string[]) {}
 
@@ -77,6 +79,7 @@ export class Responder {
   prepare (): void {
     this.supported = new Set(this.supportedMethods())
     this.answers.clear()
+    this.notImplementedAnswers.clear()
   }
 
   /**
@@ -205,7 +208,7 @@ export class Responder {
       // a client repeating a wrong method: the same bytes as last time, if they hold for every caller
       const cached = this.answers.get(path, method, this.options.problemType(405))
       if (cached !== undefined) {
-        this.sendProblem(reply.code(405).header('allow', cached.allow.header), cached.body)
+        this.sendProblem(reply.code(405).header('allow', (cached.allow as AllowSet).header), cached.body)
         return
       }
     }
@@ -274,7 +277,19 @@ export class Responder {
       reply.send(withoutStack(() => new FST_ALLOWED_METHODS_NOT_IMPLEMENTED(method)))
       return
     }
-    this.sendProblem(reply, notImplementedJson(this.options.problemType(501), method, instanceOf(url)))
+    const path = instanceOf(url)
+    const type = this.options.problemType(501)
+    // a method fastify does not support is not implemented for any caller; an added method that
+    // only hidden routes have may be implemented for another caller: not remembered
+    const remember = !this.supported.has(method) && path.length <= MAX_RECENT_PATH_LENGTH
+    const cached = remember ? this.notImplementedAnswers.get(path, method, type) : undefined
+    if (cached !== undefined) {
+      this.sendProblem(reply, cached.body)
+      return
+    }
+    const body = notImplementedJson(type, method, path)
+    if (remember) this.notImplementedAnswers.set(path, { method, type, allow: null, body })
+    this.sendProblem(reply, body)
   }
 
   /** Sends a problem document (a JSON string) as application/problem+json, exactly these bytes. */

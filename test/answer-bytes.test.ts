@@ -64,13 +64,18 @@ test('405: exact bytes, first and repeated (remembered) answer alike', async (t)
 
 test('501 and OPTIONS: exact bytes', async (t) => {
   const port = await start(t)
-  const body = JSON.stringify(buildProblem(501, 'about:blank', 'PURGE', '/users/42'))
-  t.equal(await rawExchange(port, 'PURGE /users/42?q HTTP/1.1'), expected('501 Not Implemented', [
-    'content-type: application/problem+json',
-    `content-length: ${Buffer.byteLength(body)}`,
-    'date: <date>',
-    'Connection: close'
-  ], body))
+  for (const [target, instance] of [['/users/42?q', '/users/42'], [`/${'l'.repeat(300)}`, `/${'l'.repeat(300)}`]]) {
+    const body = JSON.stringify(buildProblem(501, 'about:blank', 'PURGE', instance))
+    const want = expected('501 Not Implemented', [
+      'content-type: application/problem+json',
+      `content-length: ${Buffer.byteLength(body)}`,
+      'date: <date>',
+      'Connection: close'
+    ], body)
+    t.equal(await rawExchange(port, `PURGE ${target} HTTP/1.1`), want, `${target.slice(0, 20)}: first answer`)
+    t.equal(await rawExchange(port, `PURGE ${target} HTTP/1.1`), want, `${target.slice(0, 20)}: repeated`)
+  }
+  t.match(await rawExchange(port, 'LINK /users/42 HTTP/1.1'), '"detail":"The LINK method is not implemented by this server."', 'another method on a remembered path')
   t.equal(await rawExchange(port, 'OPTIONS /users/42 HTTP/1.1'), expected('204 No Content', [
     'allow: GET, HEAD, PUT, OPTIONS',
     'date: <date>',
@@ -82,6 +87,7 @@ test('a problemType function: the remembered answer follows the type it returns'
   let type = 'https://example.test/problems/one'
   const port = await start(t, { problemType: () => type })
   t.match(await rawExchange(port, 'PATCH /users/1 HTTP/1.1'), '{"type":"https://example.test/problems/one"')
+  t.match(await rawExchange(port, 'PURGE /users/1 HTTP/1.1'), '{"type":"https://example.test/problems/one","title":"Not Implemented"')
   type = 'https://example.test/problems/two'
   t.match(await rawExchange(port, 'PATCH /users/1 HTTP/1.1'), '{"type":"https://example.test/problems/two"', 'not the body remembered with the old type')
   t.match(await rawExchange(port, 'PURGE /users/1 HTTP/1.1'), '{"type":"https://example.test/problems/two","title":"Not Implemented","status":501,')
