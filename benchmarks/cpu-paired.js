@@ -28,6 +28,7 @@ const SERVERS = {
   plain: { script: 'fastify', title: 'plain fastify' },
   control: { script: 'fastify', title: 'a second plain fastify process' },
   ours: { script: 'fastify-allowed-methods', title: 'fastify + fastify-allowed-methods' },
+  oursSubscribed: { script: 'fastify-allowed-methods', options: { subscribe: true }, title: 'fastify + fastify-allowed-methods, a subscriber on its answer channel' },
   oursErrorHandler: { script: 'fastify-allowed-methods', options: { pluginOptions: { useErrorHandler: true } }, title: 'fastify + fastify-allowed-methods, useErrorHandler: true' },
   plainPreHandler: { script: 'fastify-prehandler', title: 'plain fastify + root preHandler' },
   oursPreHandler: { script: 'fastify-allowed-methods-prehandler', title: 'fastify + fastify-allowed-methods + root preHandler' }
@@ -54,6 +55,7 @@ const PAIRS = [
   { id: 'unknown', title: "unknown URL: the plugin's 404 vs plain fastify's 404", a: ['ours', scenario('unknown')], b: ['plain', scenario('unknown')], target: null },
   { id: 'preHandlerWrong', title: "with a root preHandler: 405 vs plain fastify + hook's 404 (same request)", a: ['oursPreHandler', withAuth(scenario('wrong'))], b: ['plainPreHandler', withAuth(scenario('wrong'))], target: 1.0 },
   { id: 'preHandlerMatched', title: 'with a root preHandler: matched GET vs plain fastify + hook', a: ['oursPreHandler', withAuth(scenario('matched'))], b: ['plainPreHandler', withAuth(scenario('matched'))], target: 1.0 },
+  { id: 'subscribed', title: 'a subscriber on the answer channel vs none (405, same request)', a: ['oursSubscribed', scenario('wrong')], b: ['ours', scenario('wrong')], target: null },
   { id: 'errorHandler', title: 'useErrorHandler: true vs the default answer (405, same request)', a: ['oursErrorHandler', scenario('wrong')], b: ['ours', scenario('wrong')], target: 1.2 }
 ]
 

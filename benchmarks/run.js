@@ -169,7 +169,7 @@ function cpuTargets (cpu) {
   row('preHandlerWrong', "CPU per request, root preHandler: our 405 <= 1.0x plain fastify + hook's 404 for the same request", 1.0)
   row('preHandlerMatched', 'CPU per request, root preHandler: matched GET <= 1.0x plain fastify + hook (within noise)', 1.0, true)
   row('errorHandler', 'CPU per request: 405 with useErrorHandler: true <= 1.2x the default 405', 1.2)
-  for (const id of ['wrongFresh', 'unknown']) {
+  for (const id of ['wrongFresh', 'unknown', 'subscribed']) {
     if (p[id]) rows.push([`(not a target) CPU per request: ${p[id].title}`, fmt(p[id]), 'info'])
   }
   return rows

@@ -216,6 +216,47 @@ export class AllowResolver {
     this.shadowFor = routes.length
   }
 
+  /** See patterns(); built when first asked, rebuilt when routes were added since. */
+  private patternRouter: Router | null = null
+  private patternRouterFor = -1
+
+  /**
+   * The route patterns fastify matches for `path` with each of `methods` (in that order, without
+   * duplicates): the routes behind an Allow answer. A router of every route, each stored with its
+   * pattern, in fastify's insertion order and with its options: find-my-way picks the very route
+   * fastify's router picks (fastify's own lookup does not say which route matched). Asked only
+   * for the subscribers of the answer channel (lib/observe.ts), never on the plain answer path.
+   */
+  patterns (path: string, derived: Derived, methods: readonly string[]): string[] {
+    if (this.patternRouterFor !== this.table.routes.length) this.buildPatternRouter()
+    const router = this.patternRouter as Router
+    const found: string[] = []
+    for (const method of methods) {
+      const match = router.find(method as FindMyWay.HTTPMethod, path, derived as FindMyWay.Config<FindMyWay.HTTPVersion.V1>['constraints'])
+      if (match === null) continue // OPTIONS added by autoOptions: no route
+      const pattern = (match.store as { pattern: string }).pattern
+      if (!found.includes(pattern)) found.push(pattern)
+    }
+    return found
+  }
+
+  private buildPatternRouter (): void {
+    const router = this.newRouter()
+    for (const route of this.table.routes) {
+      for (const url of route.prefixSlash ? [route.url, route.url + '/'] : [route.url]) {
+        for (const method of route.methods) {
+          try {
+            router.on(method as FindMyWay.HTTPMethod, url, { constraints: route.constraints ?? {} }, noop, { pattern: url })
+          } catch {
+            // a route fastify itself refused after onRoute saw it, or the same route seen twice
+          }
+        }
+      }
+    }
+    this.patternRouter = router
+    this.patternRouterFor = this.table.routes.length
+  }
+
   /** Freezes the candidate list and the constraint derivers once the route set is final. */
   prepare (): void {
     this.candidates = this.routedMethods()
@@ -377,6 +418,6 @@ export class AllowResolver {
   }
 }
 
-// find-my-way needs a handler; the shadow routers are only searched, never dispatched
+// find-my-way needs a handler; the shadow and pattern routers are only searched, never dispatched
 /* c8 ignore next */
 function noop (): void {}

@@ -6,6 +6,8 @@ export interface CachedAnswer {
   readonly type: string
   readonly allow: AllowSet | null
   readonly body: string
+  /** The route patterns behind the answer, once a subscriber of the answer channel needed them (lib/observe.ts). */
+  patterns: string[] | null
 }
 
 /**

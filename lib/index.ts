@@ -4,6 +4,8 @@ import fp from 'fastify-plugin'
 import type { ContractOptions as Contract, FastifyAllowedMethodsOptions as Options, ProblemStatus as Status } from './options'
 import { allowedMethodsPlugin } from './plugin'
 import type { AllowedMethodsProblem as Problem } from './problem'
+import { ANSWER_CHANNEL as CHANNEL } from './observe'
+import type { AllowedMethodsAnswerMessage as AnswerMessage } from './observe'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -53,14 +55,22 @@ declare namespace fastifyAllowedMethods {
   export type ProblemStatus = Status
   /** The RFC 9457 problem document of a 405 or 501. */
   export type AllowedMethodsProblem = Problem
+  /** What a subscriber of the `fastify-allowed-methods.answer` diagnostics channel receives. */
+  export type AllowedMethodsAnswerMessage = AnswerMessage
+  /**
+   * `'fastify-allowed-methods.answer'`: the `node:diagnostics_channel` channel on which every 405,
+   * 501 and automatic OPTIONS answer is published, before it is sent.
+   */
+  export const ANSWER_CHANNEL: 'fastify-allowed-methods.answer'
   /** The plugin type. */
   export type FastifyAllowedMethods = FastifyPluginCallback<Options>
   export const fastifyAllowedMethods: FastifyAllowedMethods
   export { fastifyAllowedMethods as default }
 }
-Object.assign(fastifyAllowedMethods, { default: fastifyAllowedMethods, fastifyAllowedMethods })
+Object.assign(fastifyAllowedMethods, { default: fastifyAllowedMethods, fastifyAllowedMethods, ANSWER_CHANNEL: CHANNEL })
 // Spelled out for Node's CommonJS named-export detection, so that
 // `import { fastifyAllowedMethods } from 'fastify-allowed-methods'` works in ESM too.
 exports.fastifyAllowedMethods = fastifyAllowedMethods
+exports.ANSWER_CHANNEL = CHANNEL
 
 export = fastifyAllowedMethods

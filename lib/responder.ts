@@ -5,6 +5,7 @@ import { AnswerCache } from './answer-cache'
 import { FST_ALLOWED_METHODS_METHOD_NOT_ALLOWED, FST_ALLOWED_METHODS_NOT_IMPLEMENTED } from './errors'
 import type { ResolvedOptions } from './options'
 import { FASTIFY_METHODS } from './methods'
+import { answerChannel } from './observe'
 import { instanceOf, notAllowedJson, notImplementedJson } from './problem'
 
 const PROBLEM_JSON = 'application/problem+json'
@@ -196,7 +197,7 @@ export class Responder {
     }
     if (method === 'OPTIONS' && url === '*') {
       if (this.options.autoOptions) {
-        this.sendOptions(reply, this.resolver.serverWide(request).join(', '))
+        this.sendServerWideOptions(reply)
         return
       }
       done()
@@ -208,7 +209,10 @@ export class Responder {
       // a client repeating a wrong method: the same bytes as last time, if they hold for every caller
       const cached = this.answers.get(path, method, this.options.problemType(405))
       if (cached !== undefined) {
-        this.sendProblem(reply.code(405).header('allow', (cached.allow as AllowSet).header), cached.body)
+        const allow = cached.allow as AllowSet
+        reply.code(405).header('allow', allow.header)
+        if (answerChannel.hasSubscribers) this.publish(reply, 405, allow.methods, cached.patterns ??= this.patternsOf(reply, path, allow.methods))
+        this.sendProblem(reply, cached.body)
         return
       }
     }
@@ -218,7 +222,7 @@ export class Responder {
       return
     }
     if (method === 'OPTIONS' && this.options.autoOptions) {
-      this.sendOptions(reply, allow.header)
+      this.sendOptions(reply, path, allow)
       return
     }
     this.sendNotAllowed(reply, method, path, allow)
@@ -231,7 +235,7 @@ export class Responder {
   private onCatchAllOptions (request: FastifyRequest, reply: FastifyReply): void {
     const url = request.raw.url as string
     if (url === '*') {
-      if (this.options.autoOptions) this.sendOptions(reply, this.resolver.serverWide(request).join(', '))
+      if (this.options.autoOptions) this.sendServerWideOptions(reply)
       else reply.callNotFound()
       return
     }
@@ -242,14 +246,40 @@ export class Responder {
       // lookup finds nothing there either, so this is the same 404
       reply.callNotFound()
     } else if (this.options.autoOptions) {
-      this.sendOptions(reply, allow.header)
+      this.sendOptions(reply, path, allow)
     } else {
       this.sendNotAllowed(reply, 'OPTIONS', path, allow)
     }
   }
 
-  private sendOptions (reply: FastifyReply, allow: string): void {
-    reply.code(204).header('allow', allow).send()
+  /**
+   * Publishes an answer on the answer channel (lib/observe.ts), before it is sent; call only when
+   * `answerChannel.hasSubscribers`. The subscriber gets its own arrays.
+   */
+  private publish (reply: FastifyReply, status: 405 | 501 | 204, allow: readonly string[], patterns: readonly string[]): void {
+    const request = reply.request
+    answerChannel.publish({ request, reply, status, method: request.raw.method as string, allow: [...allow], patterns: [...patterns] })
+  }
+
+  /** The patterns of the routes of `methods` at `path`, for this request's constraints (for a 501, every method that routes there). */
+  private patternsOf (reply: FastifyReply, path: string, methods: readonly string[]): string[] {
+    if (methods.length === 0) return []
+    const request = reply.request
+    return this.resolver.patterns(path, this.resolver.derive(request.headers, request.raw), methods)
+  }
+
+  private sendOptions (reply: FastifyReply, path: string, allow: AllowSet): void {
+    reply.code(204).header('allow', allow.header)
+    if (answerChannel.hasSubscribers) this.publish(reply, 204, allow.methods, this.patternsOf(reply, path, allow.methods))
+    reply.send()
+  }
+
+  /** `OPTIONS *`: every method the server implements for this caller. */
+  private sendServerWideOptions (reply: FastifyReply): void {
+    const methods = this.resolver.serverWide(reply.request)
+    reply.code(204).header('allow', methods.join(', '))
+    if (answerChannel.hasSubscribers) this.publish(reply, 204, methods, [])
+    reply.send()
   }
 
   /**
@@ -258,6 +288,13 @@ export class Responder {
    */
   private sendNotAllowed (reply: FastifyReply, method: string, path: string, allow: AllowSet): void {
     reply.code(405).header('allow', allow.header)
+    // read before anything else can ask the resolver: whether this answer holds for every caller
+    const remembered = this.resolver.remembered
+    let patterns: string[] | null = null
+    if (answerChannel.hasSubscribers) {
+      patterns = this.patternsOf(reply, path, allow.methods)
+      this.publish(reply, 405, allow.methods, patterns)
+    }
     if (this.options.useErrorHandler) {
       const err = withoutStack(() => new FST_ALLOWED_METHODS_METHOD_NOT_ALLOWED(method, path)) as InstanceType<typeof FST_ALLOWED_METHODS_METHOD_NOT_ALLOWED> & { allow: string[], headers: Record<string, string> }
       err.allow = [...allow.methods]
@@ -267,12 +304,18 @@ export class Responder {
     }
     const type = this.options.problemType(405)
     const body = notAllowedJson(type, method, path, allow.header, allow.json)
-    if (this.resolver.remembered) this.answers.set(path, { method, type, allow, body })
+    if (remembered) this.answers.set(path, { method, type, allow, body, patterns })
     this.sendProblem(reply, body)
   }
 
   private sendNotImplemented (reply: FastifyReply, method: string, url: string): void {
     reply.code(501)
+    if (answerChannel.hasSubscribers) {
+      const request = reply.request
+      const path = instanceOf(url)
+      const routed = this.resolver.resolve(path, this.resolver.derive(request.headers, request.raw), undefined, request)
+      this.publish(reply, 501, [], this.patternsOf(reply, path, routed === null ? [] : routed.methods))
+    }
     if (this.options.useErrorHandler) {
       reply.send(withoutStack(() => new FST_ALLOWED_METHODS_NOT_IMPLEMENTED(method)))
       return
@@ -288,7 +331,7 @@ export class Responder {
       return
     }
     const body = notImplementedJson(type, method, path)
-    if (remember) this.notImplementedAnswers.set(path, { method, type, allow: null, body })
+    if (remember) this.notImplementedAnswers.set(path, { method, type, allow: null, body, patterns: null })
     this.sendProblem(reply, body)
   }
 

@@ -16,17 +16,17 @@ const SET: AllowSet = Object.freeze({ methods: ['GET'], header: 'GET', json: '["
 
 test('AnswerCache: one entry per path, matched on method and problem type, bounded by count', async (t) => {
   const cache = new AnswerCache()
-  cache.set('/a', { method: 'PATCH', type: 'about:blank', allow: SET, body: 'one' })
+  cache.set('/a', { method: 'PATCH', type: 'about:blank', allow: SET, body: 'one', patterns: null })
   t.equal(cache.get('/a', 'PATCH', 'about:blank')?.body, 'one')
   t.equal(cache.get('/a', 'POST', 'about:blank'), undefined, 'another method')
   t.equal(cache.get('/a', 'PATCH', 'https://example.test/p'), undefined, 'another problem type')
   t.equal(cache.get('/b', 'PATCH', 'about:blank'), undefined, 'another path')
-  cache.set('/a', { method: 'POST', type: 'about:blank', allow: SET, body: 'two' })
+  cache.set('/a', { method: 'POST', type: 'about:blank', allow: SET, body: 'two', patterns: null })
   t.equal(cache.get('/a', 'PATCH', 'about:blank'), undefined, 'the last method answered on a path replaces the previous one')
   t.equal(cache.size, 1)
   let largest = 0
   for (let i = 0; i < 10_000; i++) {
-    cache.set(`/flood/${i}`, { method: 'PATCH', type: 'about:blank', allow: SET, body: 'x' })
+    cache.set(`/flood/${i}`, { method: 'PATCH', type: 'about:blank', allow: SET, body: 'x', patterns: null })
     largest = Math.max(largest, cache.size)
   }
   t.equal(largest, 1024, 'never more than 1,024 entries under a flood of new paths')

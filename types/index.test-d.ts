@@ -1,7 +1,7 @@
 import fastify from 'fastify'
 import { expectAssignable, expectError, expectNotAssignable, expectType } from 'tsd'
-import fastifyAllowedMethods, { fastifyAllowedMethods as named } from '..'
-import type { AllowedMethodsProblem, FastifyAllowedMethods, FastifyAllowedMethodsOptions } from '..'
+import fastifyAllowedMethods, { ANSWER_CHANNEL, fastifyAllowedMethods as named } from '..'
+import type { AllowedMethodsAnswerMessage, AllowedMethodsProblem, FastifyAllowedMethods, FastifyAllowedMethodsOptions } from '..'
 
 const app = fastify()
 
@@ -48,3 +48,15 @@ expectError(app.delete('/users/:id', { config: { allow: { hide: () => 'no' } } }
 // the problem document type
 const problem: AllowedMethodsProblem = { type: 'about:blank', title: 'Method Not Allowed', status: 405, detail: 'x', instance: '/x', allow: ['GET'] }
 expectType<405 | 501>(problem.status)
+
+// the answer channel (issue 12): its name, and the message a subscriber receives
+expectType<'fastify-allowed-methods.answer'>(ANSWER_CHANNEL)
+const onAnswer = (message: AllowedMethodsAnswerMessage): void => {
+  expectType<405 | 501 | 204>(message.status)
+  expectType<string>(message.method)
+  expectType<string[]>(message.allow)
+  expectType<string[]>(message.patterns)
+  expectType<string>(message.request.url)
+  expectType<number>(message.reply.statusCode)
+}
+onAnswer({} as AllowedMethodsAnswerMessage)

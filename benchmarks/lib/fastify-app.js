@@ -68,7 +68,8 @@ function addAuthPreHandler (app, counters) {
 
 /**
  * `create(options)` for a fastify server child. Options (`defaults`, then BENCH_SERVER_OPTIONS):
- * `fillers` (route count), `bodyLimit`, `pluginOptions` (the plugin's options), `instrument` (count octet-stream bodies
+ * `fillers` (route count), `bodyLimit`, `pluginOptions` (the plugin's options), `subscribe` (a subscriber
+ * of the plugin's answer channel), `instrument` (count octet-stream bodies
  * parsed, for the big-body check), `authPreHandler` (a root auth-like preHandler, see
  * addAuthPreHandler; added after the plugin, before the routes).
  */
@@ -99,6 +100,16 @@ function fastifyServer (variant, defaults = {}) {
           if (options.authPreHandler) addAuthPreHandler(app, counters)
         }
       : undefined
+    if (options.subscribe) {
+      // a subscriber of the answer channel that counts answers by status and route pattern (the
+      // README's metrics recipe without prom-client): what observing every answer costs
+      const counts = new Map()
+      require('node:diagnostics_channel').subscribe('fastify-allowed-methods.answer', ({ status, patterns }) => {
+        const key = `${status} ${patterns.join(' ')}`
+        counts.set(key, (counts.get(key) ?? 0) + 1)
+      })
+      counters.answersSeen = counts
+    }
     const app = await buildFastify({ variant, routes: routeSet(options.fillers), fastifyOptions, instrument, pluginOptions: options.pluginOptions })
     const server = await listenFastify(app)
     server.stats = () => counters
