@@ -7,8 +7,14 @@ import type { AuditOptions } from './audit/index'
 import { formatReport, REPORT_FORMATS } from './audit/report/index'
 import type { ReportFormat } from './audit/report/index'
 import { progressBar } from './audit/report/progress'
+import { incompleteLine } from './audit/report/table'
+import { NUMERIC_OPTIONS, tooLarge } from './audit/limits'
+import type { NumericOptionName } from './audit/limits'
 
-/** Exit codes: 0 clean, 1 violations, 2 usage or network error (or no usable document). */
+/**
+ * Exit codes: 0 clean, 1 violations, 2 no verdict: a usage error, an unreachable server or one
+ * that gives no HTTP answer, no usable document (or one with no paths), an incomplete audit.
+ */
 export const EXIT = { clean: 0, violations: 1, error: 2 }
 
 /** Requests from which the progress bar shows (about ten documented paths). */
@@ -24,16 +30,25 @@ Options:
   --openapi <file-or-url>   the OpenAPI 3.x / Swagger 2.0 document, JSON or YAML
                             (default: the first of /documentation/json, /openapi.json,
                             /swagger.json that the server answers)
-  --format table|json|tap   output format (default: table)
-  --header "Name: value"    a header for every request (repeatable), e.g. authorization
-  --concurrency <n>         requests in flight at once (default: 8)
+  --format table|json|tap|junit
+                            output format (default: table); junit is JUnit XML for CI
+  --header "Name: value"    a header for every request (repeatable), e.g. authorization;
+                            "Host: name" replaces the Host header
+  --base-path <path>        the path prefix of the documented paths on this server, instead of
+                            the document's servers[0] / basePath; / for a server at the root
+  --concurrency <n>         requests in flight at once (default: 8, at most 1024)
   --timeout <ms>            time to wait for each answer (default: 10000)
+  --deadline <ms>           time for the whole audit (default: none); when it passes, what was
+                            checked is reported, the audit is incomplete, exit code 2
   --max-requests <n>        refuse to start an audit that needs more (default: 10000)
+  --max-document-size <bytes>
+                            refuse a larger document (default: 33554432, 32 MiB)
   --insecure                accept any TLS certificate (a test server's self-signed one)
   -h, --help                this text
   -v, --version             the version
 
-Exit code: 0 clean, 1 violations found, 2 usage error, unreachable server or no usable document.
+Exit code: 0 every check passed; 1 violations found; 2 no verdict: usage error, unreachable
+server or no HTTP answer, no usable document or one with no paths, incomplete audit (--deadline).
 `
 
 /** Where the CLI writes; process.stdout and process.stderr in real use. */
@@ -51,9 +66,11 @@ export interface CliIO {
 
 class UsageError extends Error {}
 
-function integer (name: string, value: string | undefined): number | undefined {
+function integer (name: NumericOptionName, value: string | undefined): number | undefined {
   if (value === undefined) return undefined
-  if (!/^\d+$/.test(value) || Number(value) < 1) throw new UsageError(`--${name} must be a positive integer, got ${JSON.stringify(value)}`)
+  const { flag, max } = NUMERIC_OPTIONS[name]
+  if (!/^\d+$/.test(value) || Number(value) < 1) throw new UsageError(`--${flag} must be a positive integer, got ${JSON.stringify(value)}`)
+  if (Number(value) > max) throw new UsageError(`--${flag} ${tooLarge(name)}, got ${value}`)
   return Number(value)
 }
 
@@ -62,7 +79,10 @@ function headers (values: string[] | undefined): Record<string, string> {
   for (const value of values ?? []) {
     const colon = value.indexOf(':')
     if (colon <= 0) throw new UsageError(`--header must look like "Name: value", got ${JSON.stringify(value)}`)
-    out[value.slice(0, colon).trim()] = value.slice(colon + 1).trim()
+    const name = value.slice(0, colon).trim()
+    // a repeated header (any spelling) replaces the earlier one: never two Host lines
+    for (const known of Object.keys(out)) if (known.toLowerCase() === name.toLowerCase()) delete out[known]
+    out[name] = value.slice(colon + 1).trim()
   }
   return out
 }
@@ -92,6 +112,9 @@ export function parseCommand (argv: string[]): Command | string {
         concurrency: { type: 'string' },
         timeout: { type: 'string' },
         'max-requests': { type: 'string' },
+        deadline: { type: 'string' },
+        'base-path': { type: 'string' },
+        'max-document-size': { type: 'string' },
         insecure: { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
         version: { type: 'boolean', short: 'v', default: false }
@@ -115,8 +138,13 @@ export function parseCommand (argv: string[]): Command | string {
     headers: headers(values.header),
     concurrency: integer('concurrency', values.concurrency),
     timeout: integer('timeout', values.timeout),
-    maxRequests: integer('max-requests', values['max-requests'])
+    maxRequests: integer('maxRequests', values['max-requests'])
   }
+  const deadline = integer('deadline', values.deadline)
+  if (deadline !== undefined) options.deadline = deadline
+  const maxDocumentSize = integer('maxDocumentSize', values['max-document-size'])
+  if (maxDocumentSize !== undefined) options.maxDocumentSize = maxDocumentSize
+  if (values['base-path'] !== undefined) options.basePath = values['base-path']
   if (values.insecure) options.tls = { rejectUnauthorized: false }
   return { options, format }
 }
@@ -148,6 +176,10 @@ export async function main (argv: string[], io: CliIO): Promise<number> {
     bar.done()
     const colour = io.stdout.isTTY === true && (io.env.NO_COLOR ?? '') === ''
     io.stdout.write(formatReport(report, command.format, { colour }))
+    if (report.incomplete !== undefined) {
+      io.stderr.write(`fastify-allowed-methods: ${incompleteLine(report.incomplete).replace(/^⚠ /, '')}\n`)
+      return EXIT.error
+    }
     return report.ok ? EXIT.clean : EXIT.violations
   } catch (err) {
     bar.done()

@@ -68,7 +68,7 @@ test('usage errors exit 2 with a one-line reason and a pointer to --help', async
     [['check', 'http://x'], 'unknown command "check"; the command is audit'],
     [['audit'], 'missing <base-url>'],
     [['audit', 'http://a', 'http://b'], 'one <base-url> only, got http://a http://b'],
-    [['audit', 'http://a', '--format', 'xml'], '--format must be one of table, json, tap, got "xml"'],
+    [['audit', 'http://a', '--format', 'xml'], '--format must be one of table, json, tap, junit, got "xml"'],
     [['audit', 'http://a', '--concurrency', '0'], '--concurrency must be a positive integer, got "0"'],
     [['audit', 'http://a', '--timeout', '1.5'], '--timeout must be a positive integer, got "1.5"'],
     [['audit', 'http://a', '--header', 'no-colon'], '--header must look like "Name: value", got "no-colon"'],

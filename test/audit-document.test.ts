@@ -104,7 +104,7 @@ test('local $refs: path items, operations, parameters, escaped pointers, cycles'
     },
     x: { loop1: { $ref: '#/x/loop2' }, loop2: { $ref: '#/x/loop1' }, '%E0%A4%A': { get: { $ref: '#/x/op' } }, op: { responses: { 200: ok } } },
     components: {
-      pathItems: { A: { parameters: [{ $ref: '#/components/parameters/id' }, { $ref: 'ext.yaml#/id' }, 'junk', { name: 'q', in: 'query' }], get: { responses: {} } } },
+      pathItems: { A: { parameters: [{ $ref: '#/components/parameters/id' }, 'junk', { name: 'q', in: 'query' }], get: { responses: {} } } },
       parameters: { id: { name: 'id', in: 'path', schema: { type: 'integer' } } }
     }
   }

@@ -58,7 +58,7 @@ test('in-process: the app is made ready, options are honoured, the request budge
 })
 
 test('the package entry fastify-allowed-methods/audit exports audit, formatReport and the error constructors', async (t) => {
-  t.same(Object.keys(auditModule).sort(), ['FST_ALLOWED_METHODS_AUDIT_DOCUMENT', 'FST_ALLOWED_METHODS_AUDIT_NETWORK', 'FST_ALLOWED_METHODS_AUDIT_OPTION', 'audit', 'formatReport'])
+  t.same(Object.keys(auditModule).sort(), ['FST_ALLOWED_METHODS_AUDIT_DOCUMENT', 'FST_ALLOWED_METHODS_AUDIT_NETWORK', 'FST_ALLOWED_METHODS_AUDIT_NO_ANSWER', 'FST_ALLOWED_METHODS_AUDIT_OPTION', 'audit', 'formatReport'])
   const err = await audit({ app: {} as never }).catch((e: unknown) => e)
   t.ok(err instanceof auditModule.FST_ALLOWED_METHODS_AUDIT_OPTION)
   t.ok(err instanceof TypeError)

@@ -1,7 +1,7 @@
 import fastify from 'fastify'
 import { expectAssignable, expectError, expectType } from 'tsd'
-import { audit, formatReport, FST_ALLOWED_METHODS_AUDIT_DOCUMENT } from '../dist/audit'
-import type { AuditOptions, AuditReport, CheckName, CheckResult, Verdict } from '../dist/audit'
+import { audit, formatReport, FST_ALLOWED_METHODS_AUDIT_DOCUMENT, FST_ALLOWED_METHODS_AUDIT_NO_ANSWER } from '../dist/audit'
+import type { AuditOptions, AuditReport, CheckName, CheckResult, ReportFormat, Verdict } from '../dist/audit'
 
 const app = fastify()
 
@@ -15,6 +15,13 @@ expectError(audit({ baseUrl: 3000 }))
 expectError(audit({ app, openapi: 5 }))
 expectError(audit({ app, concurrency: '8' }))
 
+// the whole run's deadline, the base path on the audited server, the document size limit
+expectType<Promise<AuditReport>>(audit({ baseUrl: 'http://127.0.0.1:4010', openapi: './openapi.yaml', deadline: 60_000, basePath: '/', maxDocumentSize: 64 * 1024 * 1024 }))
+expectAssignable<AuditOptions>({ app, basePath: '/v2', deadline: 1000 })
+expectError(audit({ app, deadline: '60s' }))
+expectError(audit({ app, basePath: 2 }))
+expectError(audit({ app, maxDocumentSize: '32MiB' }))
+
 declare const report: AuditReport
 expectType<boolean>(report.ok)
 expectType<CheckResult[]>(report.results)
@@ -25,4 +32,11 @@ expectType<number>(report.summary.failed)
 expectType<string>(formatReport(report))
 expectType<string>(formatReport(report, 'tap'))
 expectError(formatReport(report, 'xml'))
+expectType<string>(formatReport(report, 'junit'))
+expectAssignable<ReportFormat>('junit')
+// an incomplete audit (the deadline passed) says what it left out
+expectType<string | undefined>(report.incomplete?.reason)
+expectType<number | undefined>(report.incomplete?.requestsNotAnswered)
+expectType<string[] | undefined>(report.incomplete?.uncheckedPaths)
+expectType<'FST_ALLOWED_METHODS_AUDIT_NO_ANSWER'>(new FST_ALLOWED_METHODS_AUDIT_NO_ANSWER('http://127.0.0.1:3000', 'no answer').code)
 expectType<'FST_ALLOWED_METHODS_AUDIT_DOCUMENT'>(new FST_ALLOWED_METHODS_AUDIT_DOCUMENT('x').code)

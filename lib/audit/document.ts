@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs'
+import { readFileSync, statSync } from 'node:fs'
 import YAML from 'yaml'
 import { sortMethods } from '../methods'
 import { DocumentError } from './errors'
@@ -60,25 +60,47 @@ function firstLine (text: string): string {
 }
 
 /**
- * Parses JSON or YAML text. Every DocumentError of this module completes the sentence
- * "the document <source> ...".
+ * YAML aliases allowed per anchor (yaml counts each use times the aliases nested in what it
+ * names): real documents reuse a response or schema hundreds of times, well below this; an alias
+ * bomb (aliases of aliases, growing exponentially) passes it within a few levels and is refused.
+ */
+export const YAML_ALIAS_LIMIT = 10_000
+
+/** Names the size limit and how to raise it: a document is refused whole, never cut. */
+export function tooLargeMessage (limit: number): string {
+  const mib = limit / (1024 * 1024)
+  const size = Number.isInteger(mib) ? `${mib} MiB (${limit} bytes)` : `${limit} bytes`
+  return `is larger than the limit of ${size}; raise it with --max-document-size <bytes> (the maxDocumentSize option of audit())`
+}
+
+/**
+ * Parses JSON or YAML text (a UTF-8 byte order mark is skipped). Every DocumentError of this
+ * module completes the sentence "the document <source> ...".
  */
 export function parseDocumentText (text: string): unknown {
-  const trimmed = text.trimStart()
+  const source = text.charCodeAt(0) === 0xFEFF ? text.slice(1) : text
   try {
-    if (trimmed.startsWith('{')) return JSON.parse(text)
-    return YAML.parse(text)
+    if (source.trimStart().startsWith('{')) return JSON.parse(source)
+    return YAML.parse(source, { maxAliasCount: YAML_ALIAS_LIMIT })
   } catch (err) {
+    if (err instanceof ReferenceError && /alias count/i.test(err.message)) {
+      throw new DocumentError(`has YAML aliases that expand more than ${YAML_ALIAS_LIMIT} times for one anchor: refused as a possible alias bomb (resource exhaustion); expand the aliases or convert the document to JSON`)
+    }
     throw new DocumentError(`is neither valid JSON nor valid YAML: ${firstLine((err as Error).message)}`)
   }
 }
 
-/** Reads and parses a JSON or YAML file (relative paths from the working directory). */
-export function readDocumentFile (file: string): unknown {
+/**
+ * Reads and parses a JSON or YAML file (relative paths from the working directory); a file over
+ * `maxBytes` is refused before it is read.
+ */
+export function readDocumentFile (file: string, maxBytes = Infinity): unknown {
   let text: string
   try {
+    if (statSync(file).size > maxBytes) throw new DocumentError(tooLargeMessage(maxBytes))
     text = readFileSync(file, 'utf8')
   } catch (err) {
+    if (err instanceof DocumentError) throw err
     throw new DocumentError(`could not be read (${String((err as NodeJS.ErrnoException).code)})`)
   }
   return parseDocumentText(text)
@@ -158,10 +180,22 @@ function documentedAllow (doc: Json, responses: Json): string[] | undefined {
   return undefined
 }
 
-function collectPathParameters (doc: Json, list: unknown, into: Map<string, Json[]>): void {
+/** The sentence for a `$ref` to another file: the audit reads one file, bundled. */
+function bundleFirst (what: string, ref: string): DocumentError {
+  return new DocumentError(`has ${what} that refers to ${ref}: bundle external references into one file first (for example with \`redocly bundle\`)`)
+}
+
+/** Resolves a local `$ref`; one to another file (what `resolveRef` leaves as it is) is refused, naming `what`. */
+function resolveLocal (doc: Json, node: unknown, what: string): unknown {
+  const resolved = resolveRef(doc, node)
+  if (isObject(resolved) && typeof resolved.$ref === 'string') throw bundleFirst(what, resolved.$ref)
+  return resolved
+}
+
+function collectPathParameters (doc: Json, list: unknown, into: Map<string, Json[]>, where: string): void {
   if (!Array.isArray(list)) return
   for (const raw of list) {
-    const param = resolveRef(doc, raw)
+    const param = resolveLocal(doc, raw, `a parameter of ${where}`)
     if (!isObject(param) || param.in !== 'path' || typeof param.name !== 'string') continue
     const known = into.get(param.name)
     if (known === undefined) into.set(param.name, [param])
@@ -172,21 +206,19 @@ function collectPathParameters (doc: Json, list: unknown, into: Map<string, Json
 function normalisePath (doc: Json, key: string, raw: unknown): ApiPath {
   const item = resolveRef(doc, raw)
   if (!isObject(item)) throw new DocumentError(`has a path ${key} that is not an object`)
-  if (typeof item.$ref === 'string') {
-    throw new DocumentError(`has a path ${key} that refers to ${item.$ref}: bundle external references into one file first (for example with \`redocly bundle\`)`)
-  }
+  if (typeof item.$ref === 'string') throw bundleFirst(`a path ${key}`, item.$ref)
   const operations = new Map<string, ApiOperation>()
   const parameters = new Map<string, Json[]>()
-  collectPathParameters(doc, item.parameters, parameters)
+  collectPathParameters(doc, item.parameters, parameters, key)
   const entries: Array<[string, unknown]> = OPERATION_KEYS.filter(k => item[k] !== undefined).map(k => [k.toUpperCase(), item[k]])
   // OpenAPI 3.2: operations for other methods, keyed by the exact method name
   if (isObject(item.additionalOperations)) {
     for (const name of Object.keys(item.additionalOperations)) entries.push([name.toUpperCase(), item.additionalOperations[name]])
   }
   for (const [method, value] of entries) {
-    const operation = resolveRef(doc, value)
+    const operation = resolveLocal(doc, value, `a ${method} operation on ${key}`)
     if (!isObject(operation)) throw new DocumentError(`has a ${method} operation on ${key} that is not an object`)
-    collectPathParameters(doc, operation.parameters, parameters)
+    collectPathParameters(doc, operation.parameters, parameters, `${method} ${key}`)
     const responses = isObject(operation.responses) ? operation.responses : {}
     const entry: ApiOperation = { method, responses: Object.keys(responses) }
     const allow = method === 'OPTIONS' ? documentedAllow(doc, responses) : undefined

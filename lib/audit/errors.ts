@@ -27,6 +27,16 @@ export const FST_ALLOWED_METHODS_AUDIT_NETWORK = createError(
   500
 )
 
+/**
+ * The server was reached but gave no HTTP answer at all: every request timed out, was closed or
+ * reset, got bytes that are not HTTP, or failed its TLS handshake. The reason says which.
+ */
+export const FST_ALLOWED_METHODS_AUDIT_NO_ANSWER = createError(
+  'FST_ALLOWED_METHODS_AUDIT_NO_ANSWER',
+  'fastify-allowed-methods audit: no HTTP answer from %s: %s',
+  500
+)
+
 /** Raised by the document loader; callers wrap it in their own coded error. */
 export class DocumentError extends Error {
   override name = 'DocumentError'

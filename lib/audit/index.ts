@@ -1,10 +1,13 @@
 import { validateHeaderName, validateHeaderValue } from 'node:http'
 import { performance } from 'node:perf_hooks'
+import { auditBounds } from './bounds'
 import { answerKey } from './checks/answers'
 import { evaluate } from './checks/index'
-import { FST_ALLOWED_METHODS_AUDIT_OPTION } from './errors'
+import { FST_ALLOWED_METHODS_AUDIT_DOCUMENT, FST_ALLOWED_METHODS_AUDIT_OPTION } from './errors'
 import { httpTransport } from './http'
 import type { HttpOptions } from './http'
+import { DOCUMENT_LIMIT, NUMERIC_OPTIONS, tooLarge } from './limits'
+import type { NumericOptionName } from './limits'
 import { loadDocument } from './load'
 import { planAudit, requestPrefix } from './plan'
 import { injectTransport, runBounded } from './transport'
@@ -12,21 +15,32 @@ import type { Transport } from './transport'
 import type { AuditOptions, AuditReport, InjectableApp } from './types'
 
 export type { Answer, AuditOptions, AuditReport, CheckName, CheckResult, InjectableApp, Verdict } from './types'
-export { FST_ALLOWED_METHODS_AUDIT_DOCUMENT, FST_ALLOWED_METHODS_AUDIT_NETWORK, FST_ALLOWED_METHODS_AUDIT_OPTION } from './errors'
+export { FST_ALLOWED_METHODS_AUDIT_DOCUMENT, FST_ALLOWED_METHODS_AUDIT_NETWORK, FST_ALLOWED_METHODS_AUDIT_NO_ANSWER, FST_ALLOWED_METHODS_AUDIT_OPTION } from './errors'
 export { formatReport } from './report'
 export type { ReportFormat } from './report'
 
-const DEFAULTS = { concurrency: 8, timeout: 10_000, maxRequests: 10_000 }
+const DEFAULTS = { concurrency: 8, timeout: 10_000, maxRequests: 10_000, deadline: undefined, maxDocumentSize: DOCUMENT_LIMIT }
 
 function invalid (message: string): never {
   throw new FST_ALLOWED_METHODS_AUDIT_OPTION(message)
 }
 
-function positiveInteger (options: AuditOptions, name: 'concurrency' | 'timeout' | 'maxRequests'): number {
+/** A numeric option: a positive integer within its range (limits.ts), or its default. */
+function positiveInteger<N extends NumericOptionName> (options: AuditOptions, name: N): number | typeof DEFAULTS[N] {
   const value = options[name]
   if (value === undefined) return DEFAULTS[name]
   if (!Number.isInteger(value) || value < 1) invalid(`option "${name}" must be a positive integer, got ${String(value)}`)
+  if (value > NUMERIC_OPTIONS[name].max) invalid(`option "${name}" ${tooLarge(name)}, got ${value}`)
   return value
+}
+
+/** The `basePath` option: a path (`/v2`, `/` for the root), without its trailing slash; undefined when not given. */
+function checkBasePath (value: unknown): string | undefined {
+  if (value === undefined) return undefined
+  if (typeof value !== 'string' || (value !== '' && !value.startsWith('/')) || /[?#\s\p{Cc}]/u.test(value)) {
+    invalid(`option "basePath" must be a path starting with "/" (use "/" for the root), got ${JSON.stringify(value)}`)
+  }
+  return value.replace(/\/+$/, '')
 }
 
 function checkHeaders (headers: unknown): Record<string, string> {
@@ -34,6 +48,8 @@ function checkHeaders (headers: unknown): Record<string, string> {
   if (typeof headers !== 'object' || headers === null || Array.isArray(headers)) invalid('option "headers" must be an object of header names to string values')
   const out: Record<string, string> = {}
   for (const [name, value] of Object.entries(headers)) {
+    // one value per header, whatever the spelling: a later `host` replaces an earlier `Host`
+    for (const known of Object.keys(out)) if (known.toLowerCase() === name.toLowerCase()) delete out[known]
     try {
       validateHeaderName(name)
       if (typeof value !== 'string') throw new TypeError('the value must be a string')
@@ -81,7 +97,13 @@ export async function audit (options: AuditOptions): Promise<AuditReport> {
     tls: options.tls
   }
   const maxRequests = positiveInteger(options, 'maxRequests')
+  const maxDocumentSize = positiveInteger(options, 'maxDocumentSize')
+  const basePath = checkBasePath(options.basePath)
+  const base = app === undefined ? baseUrlOf(baseUrl) : undefined
   const started = performance.now()
+  // the deadline and the stop on a server that gives no HTTP answer (bounds.ts)
+  const bounds = auditBounds({ deadline: positiveInteger(options, 'deadline'), base, timeout: http.timeout })
+  http.signal = bounds.signal
 
   let transport: Transport
   let target: string
@@ -89,27 +111,30 @@ export async function audit (options: AuditOptions): Promise<AuditReport> {
   let display: (path: string) => string
   if (app !== undefined) {
     await (app as InjectableApp).ready()
-    transport = injectTransport(app as InjectableApp, http.headers)
+    transport = bounds.watch(injectTransport(app as InjectableApp, http.headers))
     target = 'in-process'
     display = path => path
   } else {
-    const base = baseUrlOf(baseUrl)
-    basePrefix = base.pathname.replace(/\/+$/, '')
-    transport = httpTransport(base, http)
-    target = base.origin + basePrefix
-    display = path => base.origin + path
+    basePrefix = (base as URL).pathname.replace(/\/+$/, '')
+    transport = bounds.watch(httpTransport(base as URL, http))
+    target = (base as URL).origin + basePrefix
+    display = path => (base as URL).origin + path
   }
 
   try {
-    const { document, source } = await loadDocument({ openapi, app, transport, basePrefix, display, http })
+    const { document, source } = await bounds.loading(loadDocument({ openapi, app, transport, basePrefix, display, http, maxDocumentSize }))
     options.onDocument?.(source)
-    const plan = planAudit(document, requestPrefix(basePrefix, document.basePath))
+    if (document.paths.length === 0) throw new FST_ALLOWED_METHODS_AUDIT_DOCUMENT(`the document has no paths: nothing to audit (${source}); is it the right document?`)
+    const documentBase = basePath ?? document.basePath
+    const plan = planAudit(document, requestPrefix(basePrefix, documentBase))
     if (plan.requests.length > maxRequests) {
       invalid(`the document needs ${plan.requests.length} requests, more than maxRequests (${maxRequests}); raise it (--max-requests) to audit every path`)
     }
+    bounds.startRun()
     const answered = await runBounded(plan.requests, http.concurrency, r => transport.send(r.method, r.url), options.onProgress)
     const answers = new Map(plan.requests.map((r, i) => [answerKey(r.method, r.url), answered[i]]))
-    const results = evaluate(plan, answers)
+    await bounds.finishRun()
+    const { results, incomplete } = bounds.complete(evaluate(plan, answers), plan.requests.length)
     const failed = results.filter(r => r.verdict === 'fail')
     const failingPaths = new Set(failed.map(r => r.path))
     const documentedPaths = new Set(document.paths.map(p => p.path))
@@ -119,7 +144,7 @@ export async function audit (options: AuditOptions): Promise<AuditReport> {
         source,
         version: document.version,
         ...(document.title === undefined ? {} : { title: document.title }),
-        basePath: document.basePath,
+        basePath: documentBase,
         paths: document.paths.length
       },
       results,
@@ -132,9 +157,11 @@ export async function audit (options: AuditOptions): Promise<AuditReport> {
         requests: plan.requests.length,
         durationMs: Math.round(performance.now() - started)
       },
-      ok: failed.length === 0
+      ok: failed.length === 0 && incomplete === undefined,
+      ...(incomplete === undefined ? {} : { incomplete })
     }
   } finally {
+    bounds.stop()
     transport.close()
   }
 }

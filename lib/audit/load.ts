@@ -1,9 +1,8 @@
-import { normaliseDocument, parseDocumentText, readDocumentFile } from './document'
+import { normaliseDocument, parseDocumentText, readDocumentFile, tooLargeMessage } from './document'
 import type { ApiDocument } from './document'
 import { DocumentError, FST_ALLOWED_METHODS_AUDIT_DOCUMENT } from './errors'
 import { fetchText } from './http'
 import type { HttpOptions } from './http'
-import { DOCUMENT_LIMIT } from './transport'
 import type { Transport } from './transport'
 import type { InjectableApp } from './types'
 
@@ -25,6 +24,8 @@ export interface LoadContext {
   /** How the report names a discovered path: the full URL over HTTP, the path in-process. */
   display: (path: string) => string
   http: HttpOptions
+  /** The largest document read, in bytes: a larger one is refused, never cut. */
+  maxDocumentSize: number
 }
 
 /** Runs `load` and turns a DocumentError into the audit's coded error, naming the document. */
@@ -37,15 +38,16 @@ async function attempt (label: string, load: () => unknown): Promise<ApiDocument
   }
 }
 
-async function fromUrl (url: string, http: HttpOptions): Promise<unknown> {
-  let answer: { status: number, text: string }
+async function fromUrl (url: string, http: HttpOptions, maxBytes: number): Promise<unknown> {
+  let answer: { status: number, text: string, tooLarge: boolean }
   try {
-    answer = await fetchText(new URL(url), http)
+    answer = await fetchText(new URL(url), http, maxBytes)
   } catch (err) {
     if ((err as { code?: string }).code === 'FST_ALLOWED_METHODS_AUDIT_NETWORK') throw err
     throw new DocumentError(`could not be fetched: ${(err as Error).message}`)
   }
   if (answer.status < 200 || answer.status > 299) throw new DocumentError(`could not be fetched: the server answered ${answer.status}`)
+  if (answer.tooLarge) throw new DocumentError(tooLargeMessage(maxBytes))
   return parseDocumentText(answer.text)
 }
 
@@ -55,8 +57,12 @@ async function discover (context: LoadContext): Promise<LoadedDocument> {
   const tried: string[] = []
   for (const base of bases) {
     for (const path of DISCOVERY_PATHS) {
-      const answer = await context.transport.send('GET', base + path, DOCUMENT_LIMIT)
+      // one byte over the limit tells a document too large from one that fits exactly
+      const answer = await context.transport.send('GET', base + path, context.maxDocumentSize + 1)
       if (answer.error === undefined && answer.status >= 200 && answer.status <= 299) {
+        if (answer.body.length > context.maxDocumentSize) {
+          throw new FST_ALLOWED_METHODS_AUDIT_DOCUMENT(`the document at ${context.display(base + path)} ${tooLargeMessage(context.maxDocumentSize)}`)
+        }
         try {
           const document = normaliseDocument(parseDocumentText(answer.body.toString('utf8')))
           return { document, source: context.display(base + path) }
@@ -82,9 +88,9 @@ export async function loadDocument (context: LoadContext): Promise<LoadedDocumen
   }
   if (typeof openapi === 'string') {
     if (/^https?:\/\//i.test(openapi)) {
-      return { document: await attempt(`at ${openapi}`, () => fromUrl(openapi, context.http)), source: openapi }
+      return { document: await attempt(`at ${openapi}`, () => fromUrl(openapi, context.http, context.maxDocumentSize)), source: openapi }
     }
-    return { document: await attempt(`in file ${openapi}`, () => readDocumentFile(openapi)), source: openapi }
+    return { document: await attempt(`in file ${openapi}`, () => readDocumentFile(openapi, context.maxDocumentSize)), source: openapi }
   }
   if (app !== undefined && typeof app.swagger === 'function') {
     const swagger = app.swagger.bind(app)

@@ -2,8 +2,6 @@ import type { Answer, InjectableApp } from './types'
 
 /** At most this much of a body is kept: enough for a problem document, never a whole download. */
 export const BODY_LIMIT = 64 * 1024
-/** The largest OpenAPI document read from a server. */
-export const DOCUMENT_LIMIT = 32 * 1024 * 1024
 
 /** Sends one request (a path on the audited server) and returns its answer, body cut at `limit` bytes. */
 export interface Transport {

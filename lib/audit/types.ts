@@ -53,7 +53,7 @@ export interface AuditReport {
     /** `OpenAPI 3.1.0`, `Swagger 2.0`... */
     version: string
     title?: string
-    /** The path prefix taken from `servers[0].url` or `basePath` (`''` when none). */
+    /** The path prefix used: the `basePath` option, else the path of `servers[0].url` or Swagger's `basePath` (`''` when none). */
     basePath: string
     paths: number
   }
@@ -68,8 +68,20 @@ export interface AuditReport {
     requests: number
     durationMs: number
   }
-  /** True when no check failed. */
+  /** True when no check failed and the audit is complete. */
   ok: boolean
+  /**
+   * Set when the `deadline` passed before the end: `results` hold only the checks whose requests
+   * were all answered; the rest were not checked. The CLI exits 2.
+   */
+  incomplete?: {
+    /** Why, for a person (`the deadline (5000 ms) passed with 120 requests of 400 not answered`). */
+    reason: string
+    /** Requests not sent, or sent and not answered, when the deadline passed. */
+    requestsNotAnswered: number
+    /** Paths (as `results` name them) left with no result. */
+    uncheckedPaths: string[]
+  }
 }
 
 /** A Fastify-like instance: what `audit({ app })` uses of it. */
@@ -101,6 +113,21 @@ export interface AuditOptions {
   timeout?: number
   /** Upper bound on the number of requests; an audit that needs more fails before sending any. @default 10000 */
   maxRequests?: number
+  /**
+   * Milliseconds for the whole audit, the document included (at most 2147483647). When it passes,
+   * requests in flight end and the report says what was checked, with `incomplete` set.
+   * @default undefined (no deadline)
+   */
+  deadline?: number
+  /**
+   * The path prefix of every documented path on the audited server, instead of the path of
+   * `servers[0].url` or Swagger's `basePath`: `'/'` (or `''`) audits a server (a mock, a local
+   * run) that serves the paths at its root. The base URL's own path still comes first.
+   * @default the document's server path
+   */
+  basePath?: string
+  /** Largest document read, in bytes (file, URL or discovered): a larger one is refused. @default 33554432 (32 MiB) */
+  maxDocumentSize?: number
   /** Headers added to every request (for example `authorization`). */
   headers?: Record<string, string>
   /** TLS options for an https base URL (a private CA, or `rejectUnauthorized: false`). */

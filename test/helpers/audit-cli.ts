@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process'
 import { join } from 'node:path'
+import type { CliIO } from '../../lib/cli'
 
 export const CLI = join(__dirname, '..', '..', 'lib', 'cli.ts')
 
@@ -23,4 +24,23 @@ export function runCli (args: string[]): Promise<CliRun> {
       resolve({ code, stdout, stderr })
     })
   })
+}
+
+export interface CapturedIO extends CliIO {
+  /** What main() wrote to stdout, then to stderr, so far. */
+  out: () => string
+  err: () => string
+}
+
+/** The streams of an in-process main() run, captured (not terminals, no environment). */
+export function captureIO (): CapturedIO {
+  let out = ''
+  let err = ''
+  return {
+    stdout: { write: (text: string) => { out += text } },
+    stderr: { write: (text: string) => { err += text } },
+    env: {},
+    out: () => out,
+    err: () => err
+  }
 }

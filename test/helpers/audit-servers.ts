@@ -163,3 +163,10 @@ export function buildFaultyNodeServer (document: unknown): Server {
     json(res, 200, { page: 'index' })
   })
 }
+
+/** Starts `server` on 127.0.0.1 for the length of test `t` and returns its base URL. */
+export async function serveDuring (t: { teardown: (fn: () => unknown) => void }, server: Server): Promise<string> {
+  const base = await listenServer(server)
+  t.teardown(() => closeServer(server))
+  return base
+}

@@ -34,6 +34,13 @@ export function summaryLine (report: AuditReport): string {
   return `✘ ${summary.failed} of ${summary.checks} checks failed, on ${summary.failingPaths} of ${summary.paths} paths ${cost}`
 }
 
+/** The line that says an audit is incomplete: why, and which paths were not checked. */
+export function incompleteLine (incomplete: NonNullable<AuditReport['incomplete']>): string {
+  const { uncheckedPaths } = incomplete
+  const paths = uncheckedPaths.length > 5 ? `${uncheckedPaths.slice(0, 5).join(', ')} and ${uncheckedPaths.length - 5} more` : uncheckedPaths.join(', ')
+  return `⚠ the audit is incomplete: ${incomplete.reason}; not checked: ${paths}`
+}
+
 /**
  * The human report: one block per path with a pass/fail mark per method and what the server
  * answered, the reason under each failed check, and a summary line.
@@ -63,5 +70,6 @@ export function formatTable (report: AuditReport, options: TableOptions): string
     lines.push('')
   }
   lines.push(paint(report.ok ? 'green' : 'red', summaryLine(report)))
+  if (report.incomplete !== undefined) lines.push(paint('yellow', incompleteLine(report.incomplete)))
   return lines.join('\n') + '\n'
 }

@@ -16,5 +16,7 @@ export function formatTap (report: AuditReport): string {
   })
   const { summary } = report
   lines.push(`# checks ${summary.checks}, passed ${summary.passed}, failed ${summary.failed}, paths ${summary.paths}, requests ${summary.requests}`)
+  // a TAP consumer fails the run on a bail out: an incomplete audit is not a clean one
+  if (report.incomplete !== undefined) lines.push(`Bail out! the audit is incomplete: ${report.incomplete.reason}`)
   return lines.join('\n') + '\n'
 }
