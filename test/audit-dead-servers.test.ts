@@ -89,7 +89,7 @@ for (const [name, start] of Object.entries(deadServers)) {
     const began = performance.now()
     const code = await main(['audit', base, '--timeout', '300'], run)
     const elapsed = performance.now() - began
-    // no document given: discovery is the first thing that fails, three URLs the same way
+    // no document given: discovery is the first thing that fails, its three URLs the same way
     t.equal(code, 2)
     t.equal(run.out(), '')
     t.equal(run.err().split('\n').filter(Boolean).length, 1, 'one line')
@@ -103,8 +103,8 @@ for (const [name, start] of Object.entries(deadServers)) {
     t.ok(err instanceof FST_ALLOWED_METHODS_AUDIT_NO_ANSWER, 'exported by fastify-allowed-methods/audit')
     t.match(err.message.replace(/^fastify-allowed-methods audit: /, ''), expected[name])
     t.equal(done, NO_ANSWER_REQUESTS - 1, 'stopped at the 8th failed request of 123')
-    // discovery: 3 URLs x 300 ms at worst (hangs); the audit: one round of 8 requests x 300 ms
-    t.ok(elapsed < 3 * 300 + 1500, `the CLI stopped in ${Math.round(elapsed)} ms`)
+    // discovery: its 3 URLs at once, one timeout at worst (hangs); the audit: one round of 8 requests
+    t.ok(elapsed < 300 + 1500, `the CLI stopped in ${Math.round(elapsed)} ms`)
     t.ok(auditElapsed < 300 + 1500, `audit() stopped in ${Math.round(auditElapsed)} ms`)
   })
 }
