@@ -9,6 +9,8 @@ type Derived = Record<string, unknown> | undefined
 type Router = FindMyWay.Instance<FindMyWay.HTTPVersion.V1>
 /** What find-my-way records of each route it holds (`router.routes`, not in its typings). */
 type RouterEntry = { path: string, params: string[] }
+/** What the pattern router stores per route (see AllowResolver#patterns()). */
+type PatternStore = { pattern: string, route: SeenRoute }
 /** What the shadow router stores per route: is it hidden, always or from some callers. */
 type ShadowStore = { hidden: boolean, hideFn: HideFn | null }
 type Strategy = { name: string, deriveConstraint: (req: unknown, ctx?: unknown) => unknown }
@@ -234,10 +236,17 @@ export class AllowResolver {
     for (const method of methods) {
       const match = router.find(method as FindMyWay.HTTPMethod, path, derived as FindMyWay.Config<FindMyWay.HTTPVersion.V1>['constraints'])
       if (match === null) continue // OPTIONS added by autoOptions: no route
-      const pattern = (match.store as { pattern: string }).pattern
+      const pattern = (match.store as PatternStore).pattern
       if (!found.includes(pattern)) found.push(pattern)
     }
     return found
+  }
+
+  /** The route fastify matches for `path` with `method` (see patterns()), null when none does. */
+  routeOf (path: string, derived: Derived, method: string): SeenRoute | null {
+    if (this.patternRouterFor !== this.table.routes.length) this.buildPatternRouter()
+    const match = (this.patternRouter as Router).find(method as FindMyWay.HTTPMethod, path, derived as FindMyWay.Config<FindMyWay.HTTPVersion.V1>['constraints'])
+    return match === null ? null : (match.store as PatternStore).route
   }
 
   private buildPatternRouter (): void {
@@ -246,7 +255,7 @@ export class AllowResolver {
       for (const url of route.prefixSlash ? [route.url, route.url + '/'] : [route.url]) {
         for (const method of route.methods) {
           try {
-            router.on(method as FindMyWay.HTTPMethod, url, { constraints: route.constraints ?? {} }, noop, { pattern: url })
+            router.on(method as FindMyWay.HTTPMethod, url, { constraints: route.constraints ?? {} }, noop, { pattern: url, route } satisfies PatternStore)
           } catch {
             // a route fastify itself refused after onRoute saw it, or the same route seen twice
           }

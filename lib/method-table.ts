@@ -1,5 +1,7 @@
 import type { FastifyRequest, RouteOptions } from 'fastify'
 import { FST_ALLOWED_METHODS_INVALID_ROUTE_CONFIG } from './errors'
+import { schemaBodyTypes } from './media-types'
+import type { ParserRegistry } from './media-types'
 import { sortMethods } from './methods'
 import type { PriorRoute } from './prior-routes'
 
@@ -30,6 +32,10 @@ export interface SeenRoute {
   slashVariant: boolean
   /** Added before the plugin: read from fastify's route tree, its config unknown. */
   prior: boolean
+  /** The body media types of the route's schema (see lib/media-types.ts), null when it names none. */
+  bodyTypes: string[] | null
+  /** The content-type parsers of the route's context (null: unknown, as for a prior route). */
+  parsers: ParserRegistry | null
 }
 
 interface AllowConfig { hide?: boolean | HideFn }
@@ -101,8 +107,8 @@ export class MethodTable {
     return seen
   }
 
-  /** The onRoute hook body. */
-  add (route: RouteOptions): SeenRoute {
+  /** The onRoute hook body; `parsers`: the content-type parsers of the context the route was declared in. */
+  add (route: RouteOptions, parsers: ParserRegistry | null = null): SeenRoute {
     const methods = this.methodList((Array.isArray(route.method) ? route.method : [route.method]).map(m => String(m).toUpperCase()))
     const { hidden, catchAll, hideFn } = classify(route)
     const constraints = route.constraints && Object.keys(route.constraints).length > 0
@@ -121,7 +127,9 @@ export class MethodTable {
         (r.prefixTrailingSlash === undefined || r.prefixTrailingSlash === 'both'),
       schemaHidden: (route.schema as { hide?: boolean } | undefined)?.hide === true,
       slashVariant: r.routePath === '/' && prefix.length > 0 && route.url === prefix + '/',
-      prior: false
+      prior: false,
+      bodyTypes: schemaBodyTypes(route),
+      parsers
     })
   }
 
@@ -137,7 +145,9 @@ export class MethodTable {
       prefixSlash: false,
       schemaHidden: route.catchAll,
       slashVariant: route.url.length > 1 && route.url.endsWith('/'),
-      prior: true
+      prior: true,
+      bodyTypes: null,
+      parsers: null
     })
   }
 

@@ -52,6 +52,22 @@ export interface FastifyAllowedMethodsOptions {
    */
   answerEarly?: boolean
   /**
+   * Automatic OPTIONS answers of a resource with a PATCH route carry `Accept-Patch` (RFC 5789
+   * section 3.1): the media types that route accepts (its schema's body content types, else the
+   * content types its context has a parser for).
+   * @default true
+   */
+  acceptPatch?: boolean
+  /** The same for POST routes: `Accept-Post` (W3C Linked Data Platform). @default true */
+  acceptPost?: boolean
+  /**
+   * Automatic OPTIONS answers carry `Link: <url>; rel="service-desc"` (RFC 8631) pointing at the
+   * API's OpenAPI document: `true` finds the JSON route of @fastify/swagger-ui
+   * (`<routePrefix>/json`), a string is that URL, `false` sends no Link.
+   * @default true
+   */
+  serviceDesc?: boolean | string
+  /**
    * Add the method table (OPTIONS operations, 405/501 responses) to the document that
    * @fastify/swagger generates.
    * @default true
@@ -83,13 +99,17 @@ export interface ResolvedOptions {
   problemType: (status: ProblemStatus) => string
   useErrorHandler: boolean
   answerEarly: boolean
+  acceptPatch: boolean
+  acceptPost: boolean
+  /** true: find @fastify/swagger-ui's JSON route; a string: that URL; false: no Link. */
+  serviceDesc: boolean | string
   openapi: boolean
   openapiDecorators: string[]
   openapiStrict: boolean
   contract: { document: string | Record<string, unknown>, strict: boolean } | undefined
 }
 
-const KNOWN = new Set(['autoOptions', 'notImplemented', 'problemType', 'useErrorHandler', 'answerEarly', 'openapi', 'openapiDecorator', 'openapiStrict', 'contract'])
+const KNOWN = new Set(['autoOptions', 'notImplemented', 'problemType', 'useErrorHandler', 'answerEarly', 'acceptPatch', 'acceptPost', 'serviceDesc', 'openapi', 'openapiDecorator', 'openapiStrict', 'contract'])
 
 function describe (value: unknown): string {
   if (value === null) return 'null'
@@ -160,12 +180,27 @@ export function resolveOptions (input: unknown): ResolvedOptions {
     contract = { document: doc as string | Record<string, unknown>, strict: bool(c, 'strict', false, 'contract.strict') }
   }
 
+  let serviceDesc: boolean | string = true
+  const desc = opts.serviceDesc
+  if (typeof desc === 'string') {
+    // the URL goes between < and > of a Link header: a URI reference, no space, no angle bracket
+    if (!/^[^\s<>"]+$/.test(desc)) fail('serviceDesc', 'must be true, false, or the URL of the OpenAPI document (a URI reference without spaces, < > or ")', desc)
+    serviceDesc = desc
+  } else if (typeof desc === 'boolean') {
+    serviceDesc = desc
+  } else if (desc !== undefined) {
+    fail('serviceDesc', 'must be true, false, or the URL of the OpenAPI document', desc)
+  }
+
   return {
     autoOptions: bool(opts, 'autoOptions', true),
     notImplemented: bool(opts, 'notImplemented', true),
     problemType,
     useErrorHandler: bool(opts, 'useErrorHandler', false),
     answerEarly: bool(opts, 'answerEarly', false),
+    acceptPatch: bool(opts, 'acceptPatch', true),
+    acceptPost: bool(opts, 'acceptPost', true),
+    serviceDesc,
     openapi: bool(opts, 'openapi', true),
     openapiDecorators: decoratorNames(opts.openapiDecorator),
     openapiStrict: bool(opts, 'openapiStrict', false),

@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyPluginCallback } from 'fastify'
 import type { IncomingHttpHeaders } from 'node:http'
 import { AllowResolver } from './allow'
 import { checkContract } from './contract'
+import { parsersOf } from './media-types'
 import { MethodTable } from './method-table'
 import { installOpenApi } from './openapi/install'
 import { resolveOptions } from './options'
@@ -11,6 +12,7 @@ import { appendLate, attachHooks, installHooks, isRoot, withEarly } from './not-
 import type { NotFoundHooks } from './not-found-hook'
 import { priorRoutesWarning, readPriorRoutes } from './prior-routes'
 import type { PriorRoute } from './prior-routes'
+import { OptionsExtras } from './options-extras'
 import { Responder } from './responder'
 
 /** The plugin body; lib/index.ts wraps it with fastify-plugin and exports it. */
@@ -27,7 +29,8 @@ export const allowedMethodsPlugin: FastifyPluginCallback<FastifyAllowedMethodsOp
   }
   const table = new MethodTable()
   const resolver = new AllowResolver(fastify, table, options.autoOptions)
-  const responder = new Responder(options, resolver, () => fastify.supportedMethods)
+  const extras = new OptionsExtras(options, resolver)
+  const responder = new Responder(options, resolver, () => fastify.supportedMethods, extras)
 
   function noteCatchAllOptions (url: string): void {
     responder.optionsCatchAll ??= new Set()
@@ -64,8 +67,9 @@ export const allowedMethodsPlugin: FastifyPluginCallback<FastifyAllowedMethodsOp
       'before calling setNotFoundHandler() at the root to rely only on public API.')
   }
 
-  fastify.addHook('onRoute', (route) => {
-    const seen = table.add(route)
+  fastify.addHook('onRoute', function (this: FastifyInstance, route) {
+    // `this`: the instance the route was declared on, whose content-type parsers the route uses
+    const seen = table.add(route, parsersOf(this))
     resolver.checkStrategies(seen)
     if (seen.hidden || seen.hideFn !== null) resolver.addHidden(seen)
     if (seen.catchAll && seen.methods.includes('OPTIONS')) {
@@ -82,10 +86,11 @@ export const allowedMethodsPlugin: FastifyPluginCallback<FastifyAllowedMethodsOp
     if (placement.scope === 'rootContext') attachHooks(placement.context, hooks)
     resolver.prepare()
     responder.prepare()
+    extras.prepare(table.routes, parsersOf(fastify))
     hookDone(checkContract(fastify, table, options))
   })
 
-  if (options.openapi) installOpenApi({ fastify, table, resolver, options })
+  if (options.openapi) installOpenApi({ fastify, table, resolver, options, extras })
 
   fastify.decorate('allowedMethods', function allowedMethods (this: FastifyInstance, url: string, headers: IncomingHttpHeaders = {}): string[] {
     return resolver.allowed(url, resolver.derive(headers)) ?? []

@@ -6,6 +6,7 @@ import { FST_ALLOWED_METHODS_METHOD_NOT_ALLOWED, FST_ALLOWED_METHODS_NOT_IMPLEME
 import type { ResolvedOptions } from './options'
 import { FASTIFY_METHODS } from './methods'
 import { answerChannel } from './observe'
+import type { OptionsExtras } from './options-extras'
 import { instanceOf, notAllowedJson, notImplementedJson } from './problem'
 
 const PROBLEM_JSON = 'application/problem+json'
@@ -74,7 +75,12 @@ export class Responder {
   private readonly answers = new AnswerCache()
   private readonly notImplementedAnswers = new AnswerCache()
 
-  constructor (private readonly options: ResolvedOptions, private readonly resolver: AllowResolver, private readonly supportedMethods: () => string[]) {}
+  constructor (
+    private readonly options: ResolvedOptions,
+    private readonly resolver: AllowResolver,
+    private readonly supportedMethods: () => string[],
+    private readonly extras: OptionsExtras
+  ) {}
 
   /** Called at onReady: the method set is final. */
   prepare (): void {
@@ -270,6 +276,7 @@ export class Responder {
 
   private sendOptions (reply: FastifyReply, path: string, allow: AllowSet): void {
     reply.code(204).header('allow', allow.header)
+    this.extras.apply(reply, path, allow.methods)
     if (answerChannel.hasSubscribers) this.publish(reply, 204, allow.methods, this.patternsOf(reply, path, allow.methods))
     reply.send()
   }
@@ -278,6 +285,7 @@ export class Responder {
   private sendServerWideOptions (reply: FastifyReply): void {
     const methods = this.resolver.serverWide(reply.request)
     reply.code(204).header('allow', methods.join(', '))
+    this.extras.apply(reply, null, methods)
     if (answerChannel.hasSubscribers) this.publish(reply, 204, methods, [])
     reply.send()
   }

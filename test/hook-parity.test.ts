@@ -6,6 +6,7 @@ import fastifyCors from '@fastify/cors'
 import fastifyPlugin from 'fastify-plugin'
 import fastifyAllowedMethods from '../lib/index'
 import type { FastifyAllowedMethodsOptions } from '../lib/index'
+import { OptionsExtras } from '../lib/options-extras'
 import { Responder } from '../lib/responder'
 import { resolveOptions } from '../lib/options'
 import type { AllowResolver } from '../lib/allow'
@@ -291,7 +292,8 @@ test('a request whose route context cannot be read is answered late (hook parity
     serverWide: () => [],
     implements: () => true
   } as unknown as AllowResolver
-  const responder = new Responder(resolveOptions({}), fake, () => ['GET'])
+  const options = resolveOptions({})
+  const responder = new Responder(options, fake, () => ['GET'], new OptionsExtras(options, fake))
   responder.prepare()
   const request = { raw: { method: 'GET', url: '/x' }, headers: {}, is404: true } as unknown as FastifyRequest
   let calls = 0

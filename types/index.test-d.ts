@@ -60,3 +60,9 @@ const onAnswer = (message: AllowedMethodsAnswerMessage): void => {
   expectType<number>(message.reply.statusCode)
 }
 onAnswer({} as AllowedMethodsAnswerMessage)
+
+// OPTIONS extras (issue 12)
+app.register(fastifyAllowedMethods, { acceptPatch: false, acceptPost: true, serviceDesc: '/openapi.json' })
+app.register(fastifyAllowedMethods, { serviceDesc: false })
+expectError(app.register(fastifyAllowedMethods, { acceptPatch: 'no' }))
+expectError(app.register(fastifyAllowedMethods, { serviceDesc: 1 }))

@@ -16,7 +16,14 @@ export interface AugmentOptions extends ProblemOptions {
 /** Finds what the server answers for a documented path (null: nothing of ours to say about it). */
 export type ResolvePath = (key: string, item: Json) => PathAllow | null
 
-interface Plan { key: string, item: Json, allow: string[], addOptions: boolean, add405: boolean }
+interface Plan { key: string, item: Json, allow: string[], addOptions: boolean, add405: boolean, optionsHeaders: Array<[string, string]> }
+
+/** How the `options` operations document the headers of lib/options-extras.ts. */
+const EXTRA_HEADERS: Record<string, { name: string, description: string }> = {
+  'accept-patch': { name: 'Accept-Patch', description: 'The media types a PATCH request body may have here (RFC 5789 section 3.1)' },
+  'accept-post': { name: 'Accept-Post', description: 'The media types a POST request body may have here (W3C Linked Data Platform)' },
+  link: { name: 'Link', description: 'The machine-readable description of this API: `rel="service-desc"` (RFC 8631)' }
+}
 
 /** `optionsUsersId` for `/users/{id}`: letters and digits only, unique in the document. */
 function operationId (key: string, taken: Set<string>): string {
@@ -68,8 +75,16 @@ function optionsOperation (plan: Plan, kind: DocumentKind, refs: ResponseRefs, t
   const header = kind === 'swagger2'
     ? { type: 'string', enum: [value], description }
     : { description, schema: { type: 'string', enum: [value] } }
+  const headers: Json = { Allow: header }
+  for (const [name, headerValue] of plan.optionsHeaders) {
+    const { name: documented, description: what } = EXTRA_HEADERS[name]
+    const text = `${what}: \`${headerValue}\`.`
+    headers[documented] = kind === 'swagger2'
+      ? { type: 'string', enum: [headerValue], description: text }
+      : { description: text, schema: { type: 'string', enum: [headerValue] } }
+  }
   const responses: Json = {
-    204: { description: 'No Content: `Allow` lists the methods this path supports.', headers: { Allow: header } },
+    204: { description: 'No Content: `Allow` lists the methods this path supports.', headers },
     ...refs
   }
   const op: Json = {
@@ -143,7 +158,8 @@ export function augmentDocument (doc: Json, kind: DocumentKind, resolve: Resolve
       item,
       allow: found.allow,
       addOptions: options.autoOptions && found.automaticOptions && item.options === undefined,
-      add405: options.supportedMethods.some(m => !found.allow.includes(m))
+      add405: options.supportedMethods.some(m => !found.allow.includes(m)),
+      optionsHeaders: found.optionsHeaders ?? []
     })
   }
   if (plans.length === 0 && pruned.size === 0) return doc

@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify'
 import { stringify } from 'yaml'
 import type { AllowResolver } from '../allow'
 import type { MethodTable } from '../method-table'
+import type { OptionsExtras } from '../options-extras'
 import type { ResolvedOptions } from '../options'
 import { augmentDocument } from './augment'
 import type { ResolvePath } from './augment'
@@ -16,6 +17,8 @@ export interface OpenApiContext {
   table: MethodTable
   resolver: AllowResolver
   options: ResolvedOptions
+  /** What OPTIONS answers say besides Allow (documented on the `options` operations). */
+  extras: OptionsExtras
 }
 
 /** The decorator @fastify/swagger adds: the document, or its YAML text with `{ yaml: true }`. */
@@ -76,11 +79,13 @@ function hideTrueMethods (table: MethodTable): Set<string> {
   return methods
 }
 
-function pathResolver (doc: Json, kind: DocumentKind, probe: PathProbe, hideTrue: ReadonlySet<string>): ResolvePath {
+function pathResolver (doc: Json, kind: DocumentKind, probe: PathProbe, hideTrue: ReadonlySet<string>, extras: OptionsExtras): ResolvePath {
   const bases = basePaths(doc, kind)
   return (key: string, item: Json) => {
     const found = probe.resolveKey(key, [...operationsOf(item).keys()], parameterHints(item), bases)
-    return found === null ? null : { ...found, hidden: found.hidden.filter(m => hideTrue.has(m)) }
+    if (found === null) return null
+    // the extra headers a request without constraint headers gets, as for Allow
+    return { ...found, hidden: found.hidden.filter(m => hideTrue.has(m)), optionsHeaders: extras.headers(found.url, found.allow, probe.derived()) }
   }
 }
 
@@ -89,13 +94,13 @@ function pathResolver (doc: Json, kind: DocumentKind, probe: PathProbe, hideTrue
  * loaded, routes final) every named swagger decorator found on the instance or its ancestors is
  * wrapped (dynamic mode) or its document compared with the routes (static mode).
  */
-export function installOpenApi ({ fastify, table, resolver, options }: OpenApiContext): void {
+export function installOpenApi ({ fastify, table, resolver, options, extras }: OpenApiContext): void {
   const probe = new PathProbe(fastify, resolver)
 
   function extend (doc: unknown): unknown {
     const kind = documentKind(doc)
     if (kind === null) return doc
-    return augmentDocument(doc as Json, kind, pathResolver(doc as Json, kind, probe, hideTrueMethods(table)), {
+    return augmentDocument(doc as Json, kind, pathResolver(doc as Json, kind, probe, hideTrueMethods(table), extras), {
       autoOptions: options.autoOptions,
       notImplemented: options.notImplemented,
       useErrorHandler: options.useErrorHandler,

@@ -12,6 +12,8 @@ export interface PathAllow {
   automaticOptions: boolean
   /** The documented methods that a route serves at `url` but Allow leaves out: routes hidden from Allow. */
   hidden: string[]
+  /** The headers an automatic OPTIONS answer for `url` carries besides Allow (`Accept-Patch`...), lower case. */
+  optionsHeaders?: Array<[string, string]>
 }
 
 type Found = { params: Record<string, string | undefined> } | null
@@ -27,8 +29,13 @@ export class PathProbe {
     private readonly resolver: AllowResolver
   ) {}
 
+  /** The constraints of a request without constraint headers. */
+  derived (): Record<string, unknown> | undefined {
+    return this.resolver.derive({})
+  }
+
   private find (method: string, url: string): Found {
-    const options = { method, url, constraints: this.resolver.derive({}) }
+    const options = { method, url, constraints: this.derived() }
     return this.fastify.findRoute(options as Parameters<FastifyInstance['findRoute']>[0]) as Found
   }
 
