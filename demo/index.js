@@ -5,13 +5,19 @@
 
 const Fastify = require('fastify')
 const http = require('node:http')
+const fastifyCors = require('@fastify/cors')
 const fastifyAllowedMethods = require('..')
+const { allowedMethodsCors } = fastifyAllowedMethods
 const { registerDocs } = require('./docs')
 
-async function buildApp () {
+// `cors: true`: the same API with CORS for a page on https://app.example, each preflight told the
+// methods of its resource (the served demo has no cors: its hidden OPTIONS catch-all would take
+// the OPTIONS operations out of the OpenAPI document)
+async function buildApp ({ cors = false } = {}) {
   const app = Fastify({ logger: false })
   await app.register(fastifyAllowedMethods)
   await registerDocs(app)
+  if (cors) await app.register(fastifyCors, allowedMethodsCors({ origin: ['https://app.example'] }))
 
   const item = {
     type: 'object',
@@ -36,8 +42,14 @@ const requests = [
   ['POST', '/health', 'a bad JSON body is never read on the way to 405', { 'content-type': 'application/json' }, '{"oops'],
   ['PURGE', '/items', 'a method no route implements: 501'],
   ['GET', '/nothing/here', 'unknown URL: the app\'s 404'],
-  ['OPTIONS', '*', 'the whole server\'s methods']
+  ['OPTIONS', '*', 'the whole server\'s methods'],
+  ['OPTIONS', '/items', 'CORS preflight (allowedMethodsCors): no DELETE here, the browser stops', preflightHeaders('DELETE')],
+  ['OPTIONS', '/items/1', 'CORS preflight (allowedMethodsCors): PUT is, it is sent', preflightHeaders('PUT')]
 ]
+
+function preflightHeaders (method) {
+  return { origin: 'https://app.example', 'access-control-request-method': method }
+}
 
 function send (port, method, path, headers = {}, body) {
   return new Promise((resolve, reject) => {
@@ -45,7 +57,7 @@ function send (port, method, path, headers = {}, body) {
       let text = ''
       res.setEncoding('utf8')
       res.on('data', (c) => { text += c })
-      res.on('end', () => resolve({ status: res.statusCode, allow: res.headers.allow, body: text }))
+      res.on('end', () => resolve({ status: res.statusCode, allow: res.headers.allow, corsMethods: res.headers['access-control-allow-methods'], body: text }))
     })
     req.on('error', reject)
     if (body !== undefined) req.write(body)
@@ -59,17 +71,23 @@ async function main () {
   const port = Number(process.env.PORT ?? (once ? 0 : 3000))
   await app.listen({ port, host: '127.0.0.1' })
   const actual = app.server.address().port
+  const corsApp = await buildApp({ cors: true })
+  await corsApp.listen({ port: 0, host: '127.0.0.1' })
   const rows = [['request', 'status', 'Allow', 'body', 'why']]
   for (const [method, path, why, headers, body] of requests) {
-    const res = await send(actual, method, path, headers, body)
+    const preflight = headers?.['access-control-request-method']
+    const res = await send(preflight === undefined ? actual : corsApp.server.address().port, method, path, headers, body)
     const shown = res.body.length > 160 ? res.body.slice(0, 157) + '...' : res.body
-    rows.push([`${method} ${path}`, String(res.status), res.allow ?? '', shown || '(empty)', why])
+    const request = preflight === undefined ? `${method} ${path}` : `${method} ${path} (preflight for ${preflight})`
+    const cors = res.corsMethods === undefined ? '' : `access-control-allow-methods: ${res.corsMethods}`
+    rows.push([request, String(res.status), res.allow ?? '', shown || cors || '(empty)', why])
   }
   const widths = rows[0].map((_, i) => Math.max(...rows.map(r => r[i].length)))
   const line = (r) => '| ' + r.map((c, i) => c.padEnd(widths[i])).join(' | ') + ' |'
   console.log(line(rows[0]))
   console.log('|' + widths.map(w => '-'.repeat(w + 2)).join('|') + '|')
   for (const r of rows.slice(1)) console.log(line(r))
+  await corsApp.close()
   if (once) {
     await app.close()
     return

@@ -68,3 +68,11 @@ export const FST_ALLOWED_METHODS_CONTRACT_INVALID = createError(
   'fastify-allowed-methods: the contract document %s',
   500
 )
+
+/** allowedMethodsCors() answered a preflight in an app where fastify-allowed-methods is not registered. */
+export const FST_ALLOWED_METHODS_CORS_WITHOUT_PLUGIN = createError(
+  'FST_ALLOWED_METHODS_CORS_WITHOUT_PLUGIN',
+  'allowedMethodsCors() needs fastify-allowed-methods: register it on the root instance ' +
+  '(`await fastify.register(fastifyAllowedMethods)`, before or after @fastify/cors)',
+  500
+)

@@ -6,6 +6,8 @@ import { allowedMethodsPlugin } from './plugin'
 import type { AllowedMethodsProblem as Problem } from './problem'
 import { ANSWER_CHANNEL as CHANNEL } from './observe'
 import type { AllowedMethodsAnswerMessage as AnswerMessage } from './observe'
+import { allowedMethodsCors as corsOptions } from './cors'
+import type { AllowedMethodsCorsDelegator as CorsDelegator, AllowedMethodsCorsOptions as CorsOptions } from './cors'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -62,15 +64,28 @@ declare namespace fastifyAllowedMethods {
    * 501 and automatic OPTIONS answer is published, before it is sent.
    */
   export const ANSWER_CHANNEL: 'fastify-allowed-methods.answer'
+  /**
+   * Options for `fastify.register(cors, allowedMethodsCors({ origin: ... }))` (@fastify/cors 11):
+   * the given cors options plus a `delegator` that answers each preflight's
+   * Access-Control-Allow-Methods with the Allow of the resource it asks about (without OPTIONS
+   * unless a route serves it), so that a browser stops at the preflight of a method the resource
+   * does not support. Every option but `delegator` is cors' own, passed through.
+   */
+  export const allowedMethodsCors: typeof corsOptions
+  /** The @fastify/cors options allowedMethodsCors() returns. */
+  export type AllowedMethodsCorsOptions<T extends object> = CorsOptions<T>
+  /** The callback-style @fastify/cors delegator allowedMethodsCors() returns. */
+  export type AllowedMethodsCorsDelegator<T extends object> = CorsDelegator<T>
   /** The plugin type. */
   export type FastifyAllowedMethods = FastifyPluginCallback<Options>
   export const fastifyAllowedMethods: FastifyAllowedMethods
   export { fastifyAllowedMethods as default }
 }
-Object.assign(fastifyAllowedMethods, { default: fastifyAllowedMethods, fastifyAllowedMethods, ANSWER_CHANNEL: CHANNEL })
+Object.assign(fastifyAllowedMethods, { default: fastifyAllowedMethods, fastifyAllowedMethods, ANSWER_CHANNEL: CHANNEL, allowedMethodsCors: corsOptions })
 // Spelled out for Node's CommonJS named-export detection, so that
 // `import { fastifyAllowedMethods } from 'fastify-allowed-methods'` works in ESM too.
 exports.fastifyAllowedMethods = fastifyAllowedMethods
 exports.ANSWER_CHANNEL = CHANNEL
+exports.allowedMethodsCors = corsOptions
 
 export = fastifyAllowedMethods

@@ -25,7 +25,9 @@ test('npm run demo -- --once prints the table of answers and exits', { timeout: 
     ['POST /health', '405', 'GET, HEAD, OPTIONS'],
     ['PURGE /items', '501', ''],
     ['GET /nothing/here', '404', ''],
-    ['OPTIONS *', '204', 'GET, HEAD, POST, PUT, OPTIONS']
+    ['OPTIONS *', '204', 'GET, HEAD, POST, PUT, OPTIONS'],
+    ['OPTIONS /items (preflight for DELETE)', '204', ''],
+    ['OPTIONS /items/1 (preflight for PUT)', '204', '']
   ]
   for (const [request, status, allow] of expect) {
     const row = rows.get(request)
@@ -35,6 +37,8 @@ test('npm run demo -- --once prints the table of answers and exits', { timeout: 
   }
   t.match(rows.get('DELETE /items')?.[3], /"title":"Method Not Allowed","status":405/)
   t.match(rows.get('PURGE /items')?.[3], /"title":"Not Implemented","status":501/)
+  t.equal(rows.get('OPTIONS /items (preflight for DELETE)')?.[3], 'access-control-allow-methods: GET, HEAD, POST', 'no DELETE: the browser stops')
+  t.equal(rows.get('OPTIONS /items/1 (preflight for PUT)')?.[3], 'access-control-allow-methods: GET, HEAD, PUT', 'the hidden DELETE is not told either')
 })
 
 function failures (results: CheckResult[]): string[] {

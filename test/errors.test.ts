@@ -10,7 +10,8 @@ const expected: Record<string, { status: number, args: string[], message: RegExp
   FST_ALLOWED_METHODS_METHOD_NOT_ALLOWED: { status: 405, args: ['PUT', '/items'], message: /^Method PUT is not allowed for \/items$/ },
   FST_ALLOWED_METHODS_NOT_IMPLEMENTED: { status: 501, args: ['PURGE'], message: /^Method PURGE is not implemented by this server$/ },
   FST_ALLOWED_METHODS_CONTRACT_MISMATCH: { status: 500, args: ['GET /a: documented, no route serves it'], message: /do not match the OpenAPI contract:\nGET \/a/ },
-  FST_ALLOWED_METHODS_CONTRACT_INVALID: { status: 500, args: ['api.yaml cannot be read'], message: /the contract document api.yaml cannot be read/ }
+  FST_ALLOWED_METHODS_CONTRACT_INVALID: { status: 500, args: ['api.yaml cannot be read'], message: /the contract document api.yaml cannot be read/ },
+  FST_ALLOWED_METHODS_CORS_WITHOUT_PLUGIN: { status: 500, args: [], message: /^allowedMethodsCors\(\) needs fastify-allowed-methods: register it on the root instance/ }
 }
 
 test('every error code is exported, coded and tested', async (t) => {

@@ -1,28 +1,14 @@
 import { test } from 'tap'
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { existsSync, mkdirSync } from 'node:fs'
 import { join } from 'node:path'
-import { chromium } from 'playwright-core'
+import { launchChromium } from './helpers/chromium'
 import { startDemo } from './helpers/demo'
 
-// Debian's chromium (`.ci/run` installs it when missing). No skip: without it this test fails.
-const CHROMIUM = '/usr/bin/chromium'
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync']
 const SCREENSHOT = join(__dirname, '..', 'docs', 'swagger-ui.png')
 
 test('swagger-ui at /documentation renders the OPTIONS operations and the 405 response', async (t) => {
-  t.ok(existsSync(CHROMIUM), `${CHROMIUM} is installed (apt-get install -y chromium)`)
   const base = await startDemo(t)
-  const profile = mkdtempSync(join(tmpdir(), 'fam-chromium-'))
-  t.teardown(() => rmSync(profile, { recursive: true, force: true }))
-  const context = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ARGS,
-    viewport: { width: 1280, height: 900 }
-  })
-  t.teardown(() => context.close())
+  const context = await launchChromium(t, { viewport: { width: 1280, height: 900 } })
   // the page may load only what the demo serves
   const elsewhere: string[] = []
   await context.route('**/*', async (route) => {

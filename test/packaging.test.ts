@@ -51,8 +51,9 @@ app.inject({ method: 'DELETE', url: '/items' }).then((res) => {
   writeFileSync(join(dir, 'esm.mjs'), `
 import assert from 'node:assert'
 import Fastify from 'fastify'
-import fastifyAllowedMethods, { fastifyAllowedMethods as named } from 'fastify-allowed-methods'
+import fastifyAllowedMethods, { fastifyAllowedMethods as named, allowedMethodsCors } from 'fastify-allowed-methods'
 assert.equal(named, fastifyAllowedMethods)
+assert.equal(typeof allowedMethodsCors, 'function')
 const app = Fastify()
 await app.register(fastifyAllowedMethods)
 app.get('/items', async () => 'list')
@@ -64,7 +65,7 @@ await app.close()
 
   const usage = `
 import Fastify from 'fastify'
-import fastifyAllowedMethods from 'fastify-allowed-methods'
+import fastifyAllowedMethods, { allowedMethodsCors } from 'fastify-allowed-methods'
 import type { FastifyAllowedMethodsOptions, AllowedMethodsProblem } from 'fastify-allowed-methods'
 const options: FastifyAllowedMethodsOptions = { autoOptions: true, problemType: (status) => 'https://e.example/' + status }
 const app = Fastify()
@@ -73,7 +74,9 @@ app.get('/secret', { config: { allow: { hide: true } } }, async () => 'psst')
 const allow: string[] = app.allowedMethods('/secret')
 const table: Record<string, string[]> = app.methodTable()
 const problem: AllowedMethodsProblem = { type: 'about:blank', title: 'Method Not Allowed', status: 405, detail: 'd', instance: '/x' }
-export { allow, table, problem }
+// typed without @fastify/cors installed
+const cors: { origin: true, delegator: unknown } = allowedMethodsCors({ origin: true })
+export { allow, table, problem, cors }
 `
   writeFileSync(join(dir, 'usage.mts'), usage)
   writeFileSync(join(dir, 'usage.cts'), usage)
