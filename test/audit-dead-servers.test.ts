@@ -227,6 +227,23 @@ test('bounds, unit: the early stop counts only the audit\'s own requests; a fore
   t.same(bounds.complete([], 0), { results: [] })
 })
 
+test('bounds, unit: after the deadline nothing more is sent; a send in flight is cut', async (t) => {
+  const bounds = auditBounds({ deadline: 50, base: undefined, timeout: 100 })
+  t.teardown(() => bounds.stop())
+  let sent = 0
+  const never = bounds.watch({ send: () => { sent++; return new Promise(() => {}) }, close () {} })
+  const inFlight = never.send('GET', '/a')
+  t.match(await inFlight, { status: 0, error: 'not answered before the deadline' })
+  t.equal(bounds.signal.aborted, true)
+  t.match(await never.send('GET', '/b'), { status: 0, error: 'not answered before the deadline' })
+  t.equal(sent, 1, 'the send after the deadline never reached the transport')
+  const result = { path: '/a', url: '/a', method: 'GET', check: 'served' as const, expected: '', got: '', verdict: 'fail' as const, reason: '' }
+  t.same(bounds.complete([result, { ...result, path: '/c', url: '/c' }], 3), {
+    results: [{ ...result, path: '/c', url: '/c' }],
+    incomplete: { reason: 'the deadline (50 ms) passed with 2 requests of 3 not answered', requestsNotAnswered: 2, uncheckedPaths: ['/a'] }
+  })
+})
+
 test('a closed transport sends nothing more: each request resolves as "no answer"', async (t) => {
   const server = createNetServer(() => {})
   const port = await listen(t, server)
