@@ -10,6 +10,7 @@ import { DOCUMENT_LIMIT, NUMERIC_OPTIONS, tooLarge } from './limits'
 import type { NumericOptionName } from './limits'
 import { loadDocument } from './load'
 import { planAudit, requestPrefix } from './plan'
+import { inResourceOrder } from './schedule'
 import { injectTransport, runBounded } from './transport'
 import type { Transport } from './transport'
 import type { AuditOptions, AuditReport, InjectableApp } from './types'
@@ -131,7 +132,8 @@ export async function audit (options: AuditOptions): Promise<AuditReport> {
       invalid(`the document needs ${plan.requests.length} requests, more than maxRequests (${maxRequests}); raise it (--max-requests) to audit every path`)
     }
     bounds.startRun()
-    const answered = await runBounded(plan.requests, http.concurrency, r => transport.send(r.method, r.url), options.onProgress)
+    // on each URL, GET and HEAD are answered before a PUT or DELETE is sent (schedule.ts)
+    const answered = await runBounded(plan.requests, http.concurrency, inResourceOrder(plan.requests, r => transport.send(r.method, r.url)), options.onProgress)
     const answers = new Map(plan.requests.map((r, i) => [answerKey(r.method, r.url), answered[i]]))
     await bounds.finishRun()
     const { results, incomplete } = bounds.complete(evaluate(plan, answers), plan.requests.length)

@@ -11,9 +11,11 @@ export type Verdict = 'pass' | 'fail'
  * - `head`: HEAD answers like GET, with no body;
  * - `problem`: a problem+json body of a 405 or 501 is a valid RFC 9457 object with the right `status`;
  * - `unknown-path`: a path the document does not have answers 404 without Allow;
- * - `unknown-method`: a method no server registers (PURGE) answers 501, or 405 with Allow.
+ * - `unknown-method`: a method no server registers (PURGE) answers 501, or 405 with Allow;
+ * - `parameters`: a path parameter has no value that satisfies its schema, so the path was not
+ *   requested (one failed result for the path, method `*`).
  */
-export type CheckName = 'served' | 'not-allowed' | 'options' | 'head' | 'problem' | 'unknown-path' | 'unknown-method'
+export type CheckName = 'served' | 'not-allowed' | 'options' | 'head' | 'problem' | 'unknown-path' | 'unknown-method' | 'parameters'
 
 /** One check of one method on one path. */
 export interface CheckResult {

@@ -1,31 +1,49 @@
 import { compareMethods } from '../../methods'
-import type { ApiOperation } from '../document'
+import type { ApiOperation, ApiPath } from '../document'
 import type { PathPlan } from '../plan'
 import { STANDARD_METHODS, UNREGISTERED_METHOD } from '../plan'
 import type { Answer, CheckName, CheckResult } from '../types'
-import { answerKey, core, describe, list, parseAllow, sameSet, served } from './answers'
+import { answerKey, core, describe, isRedirect, list, mayBeUnimplemented, parseAllow, redirectTo, refused, sameSet, served } from './answers'
 import type { Answers, Finding } from './answers'
 import { headFinding } from './head'
 import { problemFinding } from './problem'
 import { unregisteredFinding } from './unknown'
 
 /** Within one method, the check that describes the answer comes first (the table shows its `got`). */
-const CHECK_ORDER: CheckName[] = ['served', 'not-allowed', 'options', 'unknown-method', 'unknown-path', 'head', 'problem']
+const CHECK_ORDER: CheckName[] = ['parameters', 'served', 'not-allowed', 'options', 'unknown-method', 'unknown-path', 'head', 'problem']
 
-/** What one documented path's answers say; builds its results. */
+/**
+ * What one documented path's answers say; builds its results. The methods expected on its URL are
+ * those of every documented template that matches the URL (`plan.templates`), as a router would
+ * match them: `/items/special` gets the methods of `/items/{id}` too.
+ */
 export class PathAudit {
   readonly results: CheckResult[] = []
   private readonly documented: Set<string>
   /** Methods that routes hidden with `config.allow.hide: true` serve here, left out of the document on purpose. */
   private readonly hidden: Set<string>
   private readonly documentedCore: string[]
-  private readonly templated: boolean
+  /** The templates that match the URL, in words: `/items/special`, or `/items/special or /items/{id} (...)`. */
+  private readonly templatesText: string
 
-  constructor (private readonly plan: PathPlan, private readonly answers: Answers) {
-    this.documented = new Set(plan.api.methods)
-    this.hidden = new Set(plan.api.hidden)
-    this.documentedCore = core(plan.api.methods)
-    this.templated = plan.api.path.includes('{')
+  constructor (private readonly plan: PathPlan, private readonly answers: Answers, private readonly documentedMethods: ReadonlySet<string> = new Set()) {
+    this.documented = new Set(plan.templates.flatMap(t => t.methods))
+    this.hidden = new Set(plan.templates.flatMap(t => t.hidden ?? []).filter(m => !this.documented.has(m)))
+    this.documentedCore = core(this.documented)
+    this.templatesText = plan.templates.length === 1
+      ? plan.api.path
+      : `${plan.templates.map(t => t.path).join(' or ')} (the documented paths that match ${plan.url})`
+  }
+
+  /** The templates that document `method`, the path's own first. */
+  private templatesOf (method: string): ApiPath[] {
+    return this.plan.templates.filter(t => t.operations.has(method))
+  }
+
+  /** `GET /items/special`, or `DELETE /items/{id} (which matches /items/special)` when another template documents it. */
+  private documentedAs (method: string): string {
+    const source = this.templatesOf(method)[0]
+    return source === this.plan.api ? `${method} ${source.path}` : `${method} ${source.path} (which matches ${this.plan.url})`
   }
 
   answer (method: string): Answer {
@@ -60,7 +78,7 @@ export class PathAudit {
     for (const method of ['HEAD', 'OPTIONS']) {
       if (!allow.includes(method) || this.documented.has(method)) continue
       const answer = this.answer(method)
-      if (!served(answer)) out.push(`${where} lists ${method}, but ${method} ${this.plan.url} answered ${describe(answer)}.`)
+      if (refused(answer)) out.push(`${where} lists ${method}, but ${method} ${this.plan.url} answered ${describe(answer)}.`)
     }
     return out
   }
@@ -71,8 +89,11 @@ export class PathAudit {
     const extra = got.filter(m => !this.documentedCore.includes(m))
     const missing = this.documentedCore.filter(m => !got.includes(m))
     const out: string[] = []
-    if (extra.length > 0) out.push(`${who} lists ${list(extra)}, which the document does not have for ${this.plan.api.path}.`)
-    if (missing.length > 0) out.push(`${who} leaves out ${list(missing)}, which the document lists.`)
+    if (extra.length > 0) out.push(`${who} lists ${list(extra)}, which the document does not have for ${this.templatesText}.`)
+    if (missing.length > 0) {
+      const sources = this.plan.templates.length === 1 ? '' : ` for ${[...new Set(missing.map(m => this.templatesOf(m)[0].path))].join(' and ')}`
+      out.push(`${who} leaves out ${list(missing)}, which the document lists${sources}.`)
+    }
     return out
   }
 
@@ -80,18 +101,28 @@ export class PathAudit {
     const answer = this.answer(method)
     const expected = 'served (any status but 404, 405 or 501)'
     const got = describe(answer)
-    const path = this.plan.api.path
+    const documentedAs = this.documentedAs(method)
+    const templates = this.templatesOf(method)
+    const templated = templates.some(t => t.path.includes('{'))
+    const lists = (code: string): boolean => templates.some(t => (t.operations.get(method) as ApiOperation).responses.some(r => r.toUpperCase() === code))
     if (answer.error !== undefined) {
       this.add(method, 'served', expected, got, [`${method} ${this.plan.url} got no answer: ${answer.error}.`], '')
       return
     }
     if (served(answer)) {
-      this.add(method, 'served', expected, got, [], `${method} ${path} is documented and answered ${answer.status}.`)
+      this.add(method, 'served', expected, got, [], `${documentedAs} is documented and answered ${answer.status}.`)
       return
     }
-    if (answer.status === 404 && this.templated) {
-      const { responses } = this.plan.api.operations.get(method) as ApiOperation
-      if (responses.includes('404') || responses.includes('4XX')) {
+    if (isRedirect(answer)) {
+      if (lists(String(answer.status)) || lists('3XX')) {
+        this.add(method, 'served', expected, got, [], `${method} ${this.plan.url} answered ${answer.status}, ${redirectTo(answer)}, a response the document lists for this operation.`)
+      } else {
+        this.add(method, 'served', expected, got, [`${method} ${this.plan.url} answered ${answer.status}, ${redirectTo(answer)}: neither served nor refused, and the audit does not follow redirects. Document the redirect for this operation, or audit the URL it points to (is the base URL right?).`], '')
+      }
+      return
+    }
+    if (answer.status === 404 && templated) {
+      if (lists('404') || lists('4XX')) {
         this.add(method, 'served', expected, got, [], `${method} ${this.plan.url} answered 404, a response the document lists for this operation: the route exists, the example resource does not.`)
         return
       }
@@ -101,25 +132,35 @@ export class PathAudit {
       }
     }
     const why: Record<number, string> = {
-      404: `the server has no route for it${this.templated ? ` (or none that matches the parameter values the audit sent: ${this.plan.url})` : ''}.`,
+      404: `the server has no route for it${templated ? ` (or none that matches the parameter values the audit sent: ${this.plan.url})` : ''}.`,
       405: 'the server says the method is not allowed here.',
       501: 'the server says it does not implement the method at all.'
     }
-    this.add(method, 'served', expected, got, [`The document lists ${method} ${path}, but ${method} ${this.plan.url} answered ${answer.status}: ${why[answer.status]}`], '')
+    this.add(method, 'served', expected, got, [`The document lists ${documentedAs}, but ${method} ${this.plan.url} answered ${answer.status}: ${why[answer.status]}`], '')
   }
 
   checkNotAllowed (method: string): void {
     const answer = this.answer(method)
-    const expected = `405 with Allow: ${list(this.documentedCore)} (HEAD and OPTIONS may be added)`
+    // a 501 is accepted for a method the document has on no path; the expectation says so when it came
+    const unimplemented = answer.status === 501 && mayBeUnimplemented(method, this.documentedMethods)
+    const expected = `405 with Allow: ${list(this.documentedCore)} (HEAD and OPTIONS may be added)${unimplemented ? `, or 501 (the document has ${method} on no path)` : ''}`
     const got = describe(answer)
-    const head = `${method} is not documented for ${this.plan.api.path},`
+    const notDocumented = this.plan.templates.length === 1
+      ? `${method} is not documented for ${this.plan.api.path}`
+      : `${method} is documented for none of ${this.templatesText}`
+    const head = `${notDocumented},`
     const problems: string[] = []
     if (answer.error !== undefined) {
       problems.push(`${method} ${this.plan.url} got no answer: ${answer.error}.`)
+    } else if (unimplemented) {
+      this.add(method, 'not-allowed', expected, got, [], `${notDocumented}, and the document has ${method} on no path: the server answered 501 Not Implemented, as a server may for a method it implements on no resource (RFC 9110 sections 9.1 and 15.6.2), like PURGE.`)
+      return
+    } else if (isRedirect(answer)) {
+      problems.push(`${head} and the server answered ${answer.status}, ${redirectTo(answer)}: neither served nor refused. An undocumented method gets 405 Method Not Allowed with an Allow header.`)
     } else if (answer.status === 404) {
       problems.push(`${head} but the server answered 404 Not Found for a path that exists: a client cannot tell a wrong method from a wrong URL. Answer 405 Method Not Allowed with an Allow header (RFC 9110 section 15.5.6).`)
     } else if (answer.status === 501) {
-      problems.push(`${head} and the server answered 501, which says no resource supports ${method}; for a standard method on a path that exists the answer is 405 with Allow.`)
+      problems.push(`${head} and the server answered 501, which says no resource supports ${method}; but the document has ${method} on other paths, so the answer here is 405 with Allow.`)
     } else if (answer.status !== 405) {
       problems.push(`${head} but the server answered ${answer.status}${answer.status < 400 ? ': it serves a method the document does not list. Document it, or answer 405' : ' instead of 405 Method Not Allowed'}.`)
     } else {
@@ -132,7 +173,7 @@ export class PathAudit {
         problems.push(...this.listedButNotServed(allow, 'Allow'))
       }
     }
-    this.add(method, 'not-allowed', expected, got, problems, `${method} is not documented for ${this.plan.api.path}, and the server answered 405 with an Allow header that matches the document.`)
+    this.add(method, 'not-allowed', expected, got, problems, `${notDocumented}, and the server answered 405 with an Allow header that matches the document.`)
   }
 
   /**
@@ -155,10 +196,11 @@ export class PathAudit {
     if (this.documented.has('OPTIONS')) {
       // the document has its own OPTIONS operation: its served check covers the status; an Allow
       // value it states (as fastify-allowed-methods' OpenAPI export writes it) must be the truth
-      const documentedAllow = (this.plan.api.operations.get('OPTIONS') as ApiOperation).allow
-      if (documentedAllow === undefined || !served(answer)) return
+      const source = this.templatesOf('OPTIONS').find(t => (t.operations.get('OPTIONS') as ApiOperation).allow !== undefined)
+      if (source === undefined || !served(answer)) return
+      const documentedAllow = (source.operations.get('OPTIONS') as ApiOperation).allow as string[]
       if (allow === undefined || !sameSet(allow, documentedAllow)) {
-        problems.push(`The document says OPTIONS ${this.plan.api.path} answers Allow: ${list(documentedAllow)}, but the server sent ${allow === undefined ? 'no Allow' : `Allow: ${list(allow)}`}.`)
+        problems.push(`The document says OPTIONS ${source.path} answers Allow: ${list(documentedAllow)}, but the server sent ${allow === undefined ? 'no Allow' : `Allow: ${list(allow)}`}.`)
       }
       problems.push(...this.against405(allow ?? [], from405))
       this.add('OPTIONS', 'options', `Allow: ${list(documentedAllow)} (as documented)`, got, problems, 'OPTIONS answered with the Allow value the document states, the same as the 405 answers.')
@@ -170,7 +212,7 @@ export class PathAudit {
     if (answer.error !== undefined) {
       problems.push(`OPTIONS ${this.plan.url} got no answer: ${answer.error}.`)
     } else if (answer.status < 200 || answer.status > 299) {
-      problems.push(`OPTIONS ${this.plan.url} answered ${answer.status}: OPTIONS should tell a client which methods ${this.plan.api.path} supports, with a 2xx status and an Allow header (RFC 9110 section 9.3.7).`)
+      problems.push(`OPTIONS ${this.plan.url} answered ${answer.status}${isRedirect(answer) ? `, ${redirectTo(answer)}` : ''}: OPTIONS should tell a client which methods ${this.plan.api.path} supports, with a 2xx status and an Allow header (RFC 9110 section 9.3.7).`)
     } else if (allow === undefined || allow.length === 0) {
       problems.push(`OPTIONS ${this.plan.url} answered ${answer.status} without ${allow === undefined ? 'an' : 'a non-empty'} Allow header: a client learns nothing about the methods of ${this.plan.api.path}.`)
     } else {
@@ -191,7 +233,17 @@ export class PathAudit {
     this.add(method, check, finding.expected, finding.got, finding.problems, finding.pass)
   }
 
+  /** A path parameter with no value that satisfies its schema: one failed result, nothing sent. */
+  private checkUnsendable (parameter: string, reason: string): CheckResult[] {
+    const path = this.plan.api.path
+    this.add('*', 'parameters', 'a value for every path parameter that satisfies its schema', `no value for {${parameter}}`, [
+      `The path parameter {${parameter}} of ${path} has no value the audit can send: ${reason}. ${path} was not requested; give the parameter an example that satisfies its schema.`
+    ], '')
+    return this.results
+  }
+
   run (): CheckResult[] {
+    if (this.plan.unsendable !== undefined) return this.checkUnsendable(this.plan.unsendable.parameter, this.plan.unsendable.reason)
     const hasGet = this.documented.has('GET')
     for (const method of this.plan.methods) {
       if (this.documented.has(method)) this.checkServed(method)
