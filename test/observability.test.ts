@@ -76,6 +76,8 @@ test('405, 501 and OPTIONS are published before they are sent; 404 and matched r
   t.equal((await app.inject({ method: 'OPTIONS', url: '/items/7' })).statusCode, 204)
   t.equal((await app.inject({ method: 'PURGE', url: '/items/7' })).statusCode, 501)
   t.equal((await app.inject({ method: 'PURGE', url: '/nowhere' })).statusCode, 501)
+  const tooLong = `/items/${'x'.repeat(150)}`
+  t.equal((await app.inject({ method: 'PURGE', url: tooLong })).statusCode, 501, 'a URL the router rejects for every method (a parameter over maxParamLength)')
   t.equal((await app.inject({ method: 'GET', url: '/nowhere' })).statusCode, 404)
   t.equal((await app.inject({ method: 'GET', url: '/items/7' })).statusCode, 200)
   const special = { status: 405, method: 'PATCH', url: '/items/special?x=1', allow: ['GET', 'HEAD', 'PUT', 'DELETE', 'OPTIONS'], patterns: ['/items/:id', '/items/special'], sent: false, replyStatus: 405, allowHeader: 'GET, HEAD, PUT, DELETE, OPTIONS' }
@@ -84,7 +86,8 @@ test('405, 501 and OPTIONS are published before they are sent; 404 and matched r
     special,
     { status: 204, method: 'OPTIONS', url: '/items/7', allow: ['GET', 'HEAD', 'PUT', 'OPTIONS'], patterns: ['/items/:id'], sent: false, replyStatus: 204, allowHeader: 'GET, HEAD, PUT, OPTIONS' },
     { status: 501, method: 'PURGE', url: '/items/7', allow: [], patterns: ['/items/:id'], sent: false, replyStatus: 501, allowHeader: undefined },
-    { status: 501, method: 'PURGE', url: '/nowhere', allow: [], patterns: [], sent: false, replyStatus: 501, allowHeader: undefined }
+    { status: 501, method: 'PURGE', url: '/nowhere', allow: [], patterns: [], sent: false, replyStatus: 501, allowHeader: undefined },
+    { status: 501, method: 'PURGE', url: tooLong, allow: [], patterns: [], sent: false, replyStatus: 501, allowHeader: undefined }
   ])
 })
 

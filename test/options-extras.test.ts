@@ -6,8 +6,9 @@ import fastifySwagger from '@fastify/swagger'
 import fastifySwaggerUi from '@fastify/swagger-ui'
 import fastifyAllowedMethods from '../lib/index'
 import type { FastifyAllowedMethodsOptions } from '../lib/index'
-import type { AllowResolver } from '../lib/allow'
+import { AllowResolver } from '../lib/allow'
 import { acceptedMediaTypes, parsersOf, schemaBodyTypes } from '../lib/media-types'
+import { MethodTable } from '../lib/method-table'
 import type { SeenRoute } from '../lib/method-table'
 import { resolveOptions } from '../lib/options'
 import { OptionsExtras } from '../lib/options-extras'
@@ -158,7 +159,7 @@ test('bad options fail at registration with a message saying what is accepted', 
     [{ serviceDesc: '/open api.json' }, /option "serviceDesc" must be true, false, or the URL of the OpenAPI document \(a URI reference without spaces/]
   ] as Array<[Record<string, unknown>, RegExp]>) {
     const app = Fastify()
-    await t.rejects(app.register(fastifyAllowedMethods, opts as FastifyAllowedMethodsOptions).ready(), { code: 'FST_ALLOWED_METHODS_INVALID_OPTION', message }, JSON.stringify(opts))
+    await t.rejects(async () => { await app.register(fastifyAllowedMethods, opts as FastifyAllowedMethodsOptions).ready() }, { code: 'FST_ALLOWED_METHODS_INVALID_OPTION', message }, JSON.stringify(opts))
   }
 })
 
@@ -200,6 +201,17 @@ test('media types: the edges', async (t) => {
   extras.prepare([], null)
   t.same(extras.headers('/x', ['OPTIONS', 'PATCH'], undefined), [])
   t.equal(extras.serviceDesc, null)
+  // the route lookup of a method no route of the path has
+  const real = Fastify()
+  await real.register(fastifyAllowedMethods)
+  real.get('/x', async () => 'x')
+  await real.ready()
+  const table = new MethodTable()
+  table.add({ method: 'GET', url: '/x', handler: async () => 'x' } as unknown as RouteOptions)
+  const own = new AllowResolver(real, table, true)
+  t.equal(own.routeOf('/x', undefined, 'PATCH'), null)
+  t.equal(own.routeOf('/x', undefined, 'GET')?.url, '/x')
+  await real.close()
   // a PATCH in Allow whose route the pattern router cannot find (defensive): no Accept-Patch, no throw
   const lost = new OptionsExtras(resolveOptions({}), { routeOf: () => null } as unknown as AllowResolver)
   lost.prepare([], null)

@@ -14,7 +14,7 @@ export interface AugmentOptions extends ProblemOptions {
 }
 
 /** Finds what the server answers for a documented path (null: nothing of ours to say about it). */
-export type ResolvePath = (key: string, item: Json) => PathAllow | null
+export type ResolvePath = (key: string, item: Json) => (PathAllow & { optionsHeaders: Array<[string, string]> }) | null
 
 interface Plan { key: string, item: Json, allow: string[], addOptions: boolean, add405: boolean, optionsHeaders: Array<[string, string]> }
 
@@ -159,7 +159,7 @@ export function augmentDocument (doc: Json, kind: DocumentKind, resolve: Resolve
       allow: found.allow,
       addOptions: options.autoOptions && found.automaticOptions && item.options === undefined,
       add405: options.supportedMethods.some(m => !found.allow.includes(m)),
-      optionsHeaders: found.optionsHeaders ?? []
+      optionsHeaders: found.optionsHeaders
     })
   }
   if (plans.length === 0 && pruned.size === 0) return doc

@@ -84,7 +84,7 @@ function pathResolver (doc: Json, kind: DocumentKind, probe: PathProbe, hideTrue
   return (key: string, item: Json) => {
     const found = probe.resolveKey(key, [...operationsOf(item).keys()], parameterHints(item), bases)
     if (found === null) return null
-    // the extra headers a request without constraint headers gets, as for Allow
+    // the headers besides Allow (Accept-Patch...) that a request without constraint headers gets, as for Allow
     return { ...found, hidden: found.hidden.filter(m => hideTrue.has(m)), optionsHeaders: extras.headers(found.url, found.allow, probe.derived()) }
   }
 }

@@ -12,8 +12,6 @@ export interface PathAllow {
   automaticOptions: boolean
   /** The documented methods that a route serves at `url` but Allow leaves out: routes hidden from Allow. */
   hidden: string[]
-  /** The headers an automatic OPTIONS answer for `url` carries besides Allow (`Accept-Patch`...), lower case. */
-  optionsHeaders?: Array<[string, string]>
 }
 
 type Found = { params: Record<string, string | undefined> } | null
