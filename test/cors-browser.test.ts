@@ -74,6 +74,15 @@ test('Chromium: a cross-origin DELETE of a GET-only resource fails at the prefli
   t.same(allowed, { status: 204 }, 'a resource that supports DELETE gets it through the preflight')
   t.same(api.seen.filter(line => line.endsWith('/items/1')), ['OPTIONS /items/1', 'DELETE /items/1'])
 
+  // POST is CORS-safelisted: browsers do not check it against Access-Control-Allow-Methods, so a
+  // preflight made for a header is granted and the POST is sent, to get the 405 (readable: cors' headers)
+  const posted = await page.evaluate(async (url) => {
+    const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' })
+    return { status: res.status }
+  }, api.base + '/items')
+  t.same(posted, { status: 405 }, 'a preflighted POST to a GET-only resource gets the 405')
+  t.same(api.seen.filter(line => line.endsWith(' /items')), ['OPTIONS /items', 'OPTIONS /items', 'POST /items'])
+
   // the same page against cors' one global `methods` list: the browser is told DELETE is allowed,
   // sends it, and only then gets the 405
   const sent = await fetchFrom(page, reference.base + '/items', 'DELETE')

@@ -51,6 +51,7 @@ for (const order of ['cors first', 'plugin first'] as Order[]) {
       t.equal(res.headers['access-control-allow-origin'], ORIGIN)
       t.equal(res.headers['access-control-allow-methods'], 'GET, HEAD')
       t.equal(res.headers.allow, undefined, 'cors\' answer, not the plugin\'s OPTIONS')
+      t.match(res.headers.vary, /\bOrigin\b/, 'dynamic options: Vary: Origin')
       const item = await preflight(base, '/items/42?x=1', 'DELETE')
       t.equal(item.status, 204)
       t.equal(item.headers['access-control-allow-methods'], 'GET, HEAD, DELETE')
@@ -133,6 +134,16 @@ test('cors options pass through: methods for unknown URLs, hook, credentials, al
   t.equal(res.headers['access-control-allow-headers'], 'x-token')
   t.equal(res.headers['access-control-max-age'], '600')
   t.equal((await preflight(base, '/nowhere', 'DELETE')).headers['access-control-allow-methods'], 'GET, PUT')
+})
+
+test('preflightContinue: true: cors\' route answers the preflight, with the same methods', async (t) => {
+  for (const order of ['cors first', 'plugin first'] as Order[]) {
+    const { base } = await build(t, order, { origin: [ORIGIN], preflightContinue: true })
+    const res = await preflight(base, '/items', 'DELETE')
+    t.equal(res.status, 200, order)
+    t.equal(res.headers['access-control-allow-methods'], 'GET, HEAD')
+    t.equal(res.headers.allow, undefined)
+  }
 })
 
 test('autoOptions: false: OPTIONS is listed only where a route serves it', async (t) => {
