@@ -69,7 +69,7 @@ export function allowedMethodsCors<const T extends object> (options?: T): Allowe
       return
     }
     const url = request.raw.url as string
-    const allow = url === '*' ? [] : server.allowedMethods(url, headers)
+    const allow = url === '*' ? [] : server.allowedMethods(url, headers, request)
     if (allow.length === 0) {
       callback(null, base) // a URL nothing serves: the app's usual CORS answer
       return

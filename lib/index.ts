@@ -14,9 +14,10 @@ declare module 'fastify' {
     /**
      * The methods the `Allow` header would carry for `url` (a concrete request path, query string
      * allowed), in Allow order; `[]` when no route serves it. `headers` supply constraint values
-     * (`host`, `accept-version`, custom strategies).
+     * (`host`, `accept-version`, custom strategies). `request`: the caller, for routes whose
+     * `config.allow.hide` is a function (without it they count as visible).
      */
-    allowedMethods(url: string, headers?: IncomingHttpHeaders): string[]
+    allowedMethods(url: string, headers?: IncomingHttpHeaders, request?: import('fastify').FastifyRequest): string[]
     /** Every route pattern seen by the plugin's onRoute hook, with its methods (hidden routes left out). */
     methodTable(): Record<string, string[]>
   }

@@ -1,4 +1,4 @@
-import type { FastifyInstance, FastifyPluginCallback } from 'fastify'
+import type { FastifyInstance, FastifyPluginCallback, FastifyRequest } from 'fastify'
 import type { IncomingHttpHeaders } from 'node:http'
 import { AllowResolver } from './allow'
 import { checkContract } from './contract'
@@ -92,8 +92,10 @@ export const allowedMethodsPlugin: FastifyPluginCallback<FastifyAllowedMethodsOp
 
   if (options.openapi) installOpenApi({ fastify, table, resolver, options, extras })
 
-  fastify.decorate('allowedMethods', function allowedMethods (this: FastifyInstance, url: string, headers: IncomingHttpHeaders = {}): string[] {
-    return resolver.allowed(url, resolver.derive(headers)) ?? []
+  fastify.decorate('allowedMethods', function allowedMethods (this: FastifyInstance, url: string, headers: IncomingHttpHeaders = {}, request?: FastifyRequest): string[] {
+    // with the caller, routes whose `config.allow.hide` is a function are asked (never memoised then)
+    const set = resolver.resolve(url, resolver.derive(headers, request?.raw), undefined, request)
+    return set === null ? [] : [...set.methods]
   })
   fastify.decorate('methodTable', function methodTable (): Record<string, string[]> {
     return table.toObject()

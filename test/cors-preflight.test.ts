@@ -34,6 +34,7 @@ async function build (t: Test, order: Order, corsOptions: Record<string, unknown
   app.options('/served', async (_request, reply) => reply.code(200).send('own OPTIONS'))
   app.get('/by-caller', async () => 'by caller')
   app.options('/by-caller', { config: { allow: { hide: (request) => request.headers['x-role'] !== 'admin' } } }, async () => 'own OPTIONS')
+  app.put('/by-caller', { config: { allow: { hide: (request) => request.headers['x-role'] !== 'admin' } } }, async () => 'put')
   app.get('/secret', async () => 'secret')
   app.put('/secret', { config: { allow: { hide: true } } }, async () => 'hidden')
   app.get('/hosted', { constraints: { host: 'a.example' } }, async () => 'a')
@@ -72,7 +73,14 @@ for (const order of ['cors first', 'plugin first'] as Order[]) {
 
     t.test('an OPTIONS route hidden from this caller is not listed', async (t) => {
       t.equal((await preflight(base, '/by-caller', 'OPTIONS')).headers['access-control-allow-methods'], 'GET, HEAD')
-      t.equal((await preflight(base, '/by-caller', 'OPTIONS', { 'x-role': 'admin' })).headers['access-control-allow-methods'], 'GET, HEAD, OPTIONS')
+      t.equal((await preflight(base, '/by-caller', 'OPTIONS', { 'x-role': 'admin' })).headers['access-control-allow-methods'], 'GET, HEAD, PUT, OPTIONS')
+    })
+
+    t.test('a method a hide function hides from this caller is not listed (the function is asked)', async (t) => {
+      t.equal((await preflight(base, '/by-caller', 'PUT')).headers['access-control-allow-methods'], 'GET, HEAD')
+      t.equal((await preflight(base, '/by-caller', 'PUT', { 'x-role': 'admin' })).headers['access-control-allow-methods'], 'GET, HEAD, PUT, OPTIONS')
+      // and the answer for one caller is not remembered for the next
+      t.equal((await preflight(base, '/by-caller', 'PUT')).headers['access-control-allow-methods'], 'GET, HEAD')
     })
 
     t.test('a hidden method is never told', async (t) => {

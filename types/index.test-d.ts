@@ -35,6 +35,8 @@ expectAssignable<FastifyAllowedMethodsOptions>({ problemType: (status: 405 | 501
 // decorators
 expectType<string[]>(app.allowedMethods('/items/1'))
 expectType<string[]>(app.allowedMethods('/items/1', { host: 'api.example.com', 'accept-version': '1.x' }))
+app.get('/caller', async (request) => app.allowedMethods('/items/1', request.headers, request))
+expectError(app.allowedMethods('/items/1', {}, 'not a request'))
 expectType<Record<string, string[]>>(app.methodTable())
 expectError(app.allowedMethods())
 
