@@ -15,6 +15,26 @@ export interface ApiOperation {
   responses: string[]
   /** For an OPTIONS operation: the Allow value its 2xx response documents (an `enum`/`const` of one string). */
   allow?: string[]
+  /**
+   * The media types its request body may have: the keys of `requestBody.content` (3.x), or the
+   * `consumes` of the operation or the document for an operation with a body or form parameter
+   * (2.0). Absent when the operation documents no body.
+   */
+  bodyTypes?: string[]
+}
+
+/** The media types of an operation's request body (see ApiOperation.bodyTypes). */
+function documentedBodyTypes (doc: Json, operation: Json): string[] | undefined {
+  const body = resolveRef(doc, operation.requestBody)
+  if (isObject(body) && isObject(body.content)) {
+    const types = Object.keys(body.content)
+    return types.length > 0 ? types : undefined
+  }
+  const params = Array.isArray(operation.parameters) ? operation.parameters.map(p => resolveRef(doc, p)) : []
+  if (!params.some(p => isObject(p) && (p.in === 'body' || p.in === 'formData'))) return undefined
+  const consumes = Array.isArray(operation.consumes) ? operation.consumes : doc.consumes
+  const types = Array.isArray(consumes) ? consumes.filter((t): t is string => typeof t === 'string') : []
+  return types.length > 0 ? types : undefined
 }
 
 /** One documented path, normalised. */
@@ -223,6 +243,8 @@ function normalisePath (doc: Json, key: string, raw: unknown): ApiPath {
     const entry: ApiOperation = { method, responses: Object.keys(responses) }
     const allow = method === 'OPTIONS' ? documentedAllow(doc, responses) : undefined
     if (allow !== undefined) entry.allow = allow
+    const bodyTypes = method === 'PATCH' || method === 'POST' ? documentedBodyTypes(doc, operation) : undefined
+    if (bodyTypes !== undefined) entry.bodyTypes = bodyTypes
     operations.set(method, entry)
   }
   return { path: key, methods: sortMethods(operations.keys()), operations, parameters }

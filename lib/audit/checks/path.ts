@@ -9,6 +9,17 @@ import { headFinding } from './head'
 import { problemFinding } from './problem'
 import { unregisteredFinding } from './unknown'
 
+/** A media type without parameters, lower case: `application/json; charset=utf-8` -> `application/json`. */
+function mediaType (value: string): string {
+  return value.split(';')[0].trim().toLowerCase()
+}
+
+/** Whether the media range `range` (`*\/*`, `application/*`, or a type) covers `type`. */
+function covers (range: string, type: string): boolean {
+  if (range === type || range === '*/*') return true
+  return range.endsWith('/*') && type.startsWith(range.slice(0, -1))
+}
+
 /** Within one method, the check that describes the answer comes first (the table shows its `got`). */
 const CHECK_ORDER: CheckName[] = ['parameters', 'served', 'not-allowed', 'options', 'unknown-method', 'unknown-path', 'head', 'problem']
 
@@ -219,8 +230,26 @@ export class PathAudit {
       problems.push(...this.allowAgainstDocument(allow, 'The OPTIONS Allow'))
       problems.push(...this.against405(allow, from405))
       problems.push(...this.listedButNotServed(allow, 'The OPTIONS Allow'))
+      problems.push(...this.acceptAgainstDocument(answer, 'PATCH', 'accept-patch', 'Accept-Patch'))
+      problems.push(...this.acceptAgainstDocument(answer, 'POST', 'accept-post', 'Accept-Post'))
     }
     this.add('OPTIONS', 'options', expected, got, problems, `OPTIONS answered ${answer.status} with an Allow header that matches the document and the 405 answers.`)
+  }
+
+  /**
+   * An `Accept-Patch` / `Accept-Post` the OPTIONS answer carries (RFC 5789 section 3.1, W3C LDP)
+   * must list every media type the document gives the PATCH / POST request body of this URL (a
+   * listed range such as `application/*` or `*\/*` covers it); listing more is not a violation.
+   */
+  private acceptAgainstDocument (answer: Answer, method: string, header: string, name: string): string[] {
+    const value = answer.headers[header]
+    const source = this.templatesOf(method).find(t => (t.operations.get(method) as ApiOperation).bodyTypes !== undefined)
+    if (value === undefined || source === undefined) return []
+    const documented = (source.operations.get(method) as ApiOperation).bodyTypes as string[]
+    const listed = value.split(',').map(mediaType).filter(t => t !== '')
+    const missing = documented.filter(t => !listed.some(l => covers(l, mediaType(t)) || covers(mediaType(t), l)))
+    if (missing.length === 0) return []
+    return [`The document says ${this.documentedAs(method)} accepts ${missing.join(', ')}, but the OPTIONS answer's ${name} lists only ${listed.join(', ')}.`]
   }
 
   /** OPTIONS and the 405 answers of one URL must tell the same Allow. */
