@@ -28,6 +28,16 @@ async function buildApp ({ cors = false } = {}) {
   app.post('/items', { schema: { summary: 'Create an item', body: item, response: { 201: item } } }, async (request, reply) => reply.code(201).send(request.body))
   app.get('/items/:id', { schema: { summary: 'Read an item', params: id, response: { 200: item } } }, async (request) => ({ id: request.params.id, name: 'teapot' }))
   app.put('/items/:id', { schema: { summary: 'Replace an item', params: id, body: item, response: { 200: item } } }, async (request) => request.body)
+  // a JSON Merge Patch (RFC 7396): OPTIONS /items/1 tells it in Accept-Patch
+  app.addContentTypeParser('application/merge-patch+json', { parseAs: 'string' }, (request, body, done) => {
+    try {
+      done(null, JSON.parse(body))
+    } catch (err) {
+      err.statusCode = 400
+      done(err)
+    }
+  })
+  app.patch('/items/:id', { schema: { summary: 'Update an item', params: id, body: { content: { 'application/merge-patch+json': { schema: item } } }, response: { 200: item } } }, async (request) => ({ id: request.params.id, name: 'teapot', ...request.body }))
   app.delete('/items/:id', { schema: { summary: 'Delete an item', params: id }, config: { allow: { hide: true } } }, async (request, reply) => reply.code(204).send())
   app.get('/health', { schema: { summary: 'Liveness' } }, async () => ({ ok: true }))
   return app
@@ -36,8 +46,8 @@ async function buildApp ({ cors = false } = {}) {
 const requests = [
   ['GET', '/items', 'a route that exists'],
   ['DELETE', '/items', 'wrong method on a known URL: 405 + Allow'],
-  ['PATCH', '/items/1?dry=1', 'DELETE /items/:id is hidden: not in Allow'],
-  ['OPTIONS', '/items/1', 'automatic OPTIONS: 204 + Allow'],
+  ['POST', '/items/1?dry=1', 'DELETE /items/:id is hidden: not in Allow'],
+  ['OPTIONS', '/items/1', 'automatic OPTIONS: 204 + Allow, Accept-Patch (the PATCH route\'s schema), Link to the OpenAPI document'],
   ['HEAD', '/health', 'HEAD from GET'],
   ['POST', '/health', 'a bad JSON body is never read on the way to 405', { 'content-type': 'application/json' }, '{"oops'],
   ['PURGE', '/items', 'a method no route implements: 501'],
@@ -57,7 +67,7 @@ function send (port, method, path, headers = {}, body) {
       let text = ''
       res.setEncoding('utf8')
       res.on('data', (c) => { text += c })
-      res.on('end', () => resolve({ status: res.statusCode, allow: res.headers.allow, corsMethods: res.headers['access-control-allow-methods'], body: text }))
+      res.on('end', () => resolve({ status: res.statusCode, allow: res.headers.allow, acceptPatch: res.headers['accept-patch'], link: res.headers.link, corsMethods: res.headers['access-control-allow-methods'], body: text }))
     })
     req.on('error', reject)
     if (body !== undefined) req.write(body)
@@ -80,7 +90,9 @@ async function main () {
     const shown = res.body.length > 160 ? res.body.slice(0, 157) + '...' : res.body
     const request = preflight === undefined ? `${method} ${path}` : `${method} ${path} (preflight for ${preflight})`
     const cors = res.corsMethods === undefined ? '' : `access-control-allow-methods: ${res.corsMethods}`
-    rows.push([request, String(res.status), res.allow ?? '', shown || cors || '(empty)', why])
+    // the other headers of an automatic OPTIONS answer (Accept-Patch, Link to the OpenAPI document)
+    const accept = [res.acceptPatch && `accept-patch: ${res.acceptPatch}`, res.link && `link: ${res.link}`].filter(Boolean).join('; ')
+    rows.push([request, String(res.status), res.allow ?? '', shown || cors || accept || '(empty)', why])
   }
   const widths = rows[0].map((_, i) => Math.max(...rows.map(r => r[i].length)))
   const line = (r) => '| ' + r.map((c, i) => c.padEnd(widths[i])).join(' | ') + ' |'

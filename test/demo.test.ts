@@ -19,13 +19,13 @@ test('npm run demo -- --once prints the table of answers and exits', { timeout: 
   const expect: Array<[string, string, string]> = [
     ['GET /items', '200', ''],
     ['DELETE /items', '405', 'GET, HEAD, POST, OPTIONS'],
-    ['PATCH /items/1?dry=1', '405', 'GET, HEAD, PUT, OPTIONS'],
-    ['OPTIONS /items/1', '204', 'GET, HEAD, PUT, OPTIONS'],
+    ['POST /items/1?dry=1', '405', 'GET, HEAD, PUT, OPTIONS, PATCH'],
+    ['OPTIONS /items/1', '204', 'GET, HEAD, PUT, OPTIONS, PATCH'],
     ['HEAD /health', '200', ''],
     ['POST /health', '405', 'GET, HEAD, OPTIONS'],
     ['PURGE /items', '501', ''],
     ['GET /nothing/here', '404', ''],
-    ['OPTIONS *', '204', 'GET, HEAD, POST, PUT, OPTIONS'],
+    ['OPTIONS *', '204', 'GET, HEAD, POST, PUT, OPTIONS, PATCH'],
     ['OPTIONS /items (preflight for DELETE)', '204', ''],
     ['OPTIONS /items/1 (preflight for PUT)', '204', '']
   ]
@@ -38,7 +38,9 @@ test('npm run demo -- --once prints the table of answers and exits', { timeout: 
   t.match(rows.get('DELETE /items')?.[3], /"title":"Method Not Allowed","status":405/)
   t.match(rows.get('PURGE /items')?.[3], /"title":"Not Implemented","status":501/)
   t.equal(rows.get('OPTIONS /items (preflight for DELETE)')?.[3], 'access-control-allow-methods: GET, HEAD, POST', 'no DELETE: the browser stops')
-  t.equal(rows.get('OPTIONS /items/1 (preflight for PUT)')?.[3], 'access-control-allow-methods: GET, HEAD, PUT', 'the hidden DELETE is not told either')
+  t.equal(rows.get('OPTIONS /items/1 (preflight for PUT)')?.[3], 'access-control-allow-methods: GET, HEAD, PUT, PATCH', 'the hidden DELETE is not told either')
+  t.equal(rows.get('OPTIONS /items/1')?.[3], 'accept-patch: application/merge-patch+json; link: </documentation/json>; rel="service-desc"', 'the OPTIONS extras')
+  t.equal(rows.get('OPTIONS *')?.[3], 'link: </documentation/json>; rel="service-desc"')
 })
 
 function failures (results: CheckResult[]): string[] {
