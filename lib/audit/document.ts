@@ -212,13 +212,36 @@ function resolveLocal (doc: Json, node: unknown, what: string): unknown {
   return resolved
 }
 
+/**
+ * A parameter schema with its local `$ref`s followed: the schema itself and its `allOf` members
+ * (what parameter values are generated from, see params.ts), a few levels deep.
+ */
+function resolveSchema (doc: Json, schema: unknown, what: string, depth = 0): unknown {
+  const resolved = resolveLocal(doc, schema, what)
+  if (!isObject(resolved) || !Array.isArray(resolved.allOf) || depth === 8) return resolved
+  return { ...resolved, allOf: resolved.allOf.map(member => resolveSchema(doc, member, what, depth + 1)) }
+}
+
+/** A path parameter with the `$ref`s of its schema (3.x `schema` or `content.*.schema`) followed. */
+function withSchemas (doc: Json, param: Json, what: string): Json {
+  if (isObject(param.schema)) return { ...param, schema: resolveSchema(doc, param.schema, what) }
+  if (!isObject(param.content)) return param
+  const content: Json = {}
+  for (const [type, media] of Object.entries(param.content)) {
+    content[type] = isObject(media) && isObject(media.schema) ? { ...media, schema: resolveSchema(doc, media.schema, what) } : media
+  }
+  return { ...param, content }
+}
+
 function collectPathParameters (doc: Json, list: unknown, into: Map<string, Json[]>, where: string): void {
   if (!Array.isArray(list)) return
   for (const raw of list) {
-    const param = resolveLocal(doc, raw, `a parameter of ${where}`)
-    if (!isObject(param) || param.in !== 'path' || typeof param.name !== 'string') continue
-    const known = into.get(param.name)
-    if (known === undefined) into.set(param.name, [param])
+    const resolved = resolveLocal(doc, raw, `a parameter of ${where}`)
+    if (!isObject(resolved) || resolved.in !== 'path' || typeof resolved.name !== 'string') continue
+    const name = resolved.name
+    const param = withSchemas(doc, resolved, `the schema of path parameter ${name} of ${where}`)
+    const known = into.get(name)
+    if (known === undefined) into.set(name, [param])
     else known.push(param)
   }
 }
