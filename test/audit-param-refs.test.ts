@@ -29,7 +29,7 @@ function document (): Record<string, unknown> {
     },
     paths: {
       '/accounts/{sid}': { parameters: [{ $ref: '#/components/parameters/Sid' }], get: ok },
-      '/calls/{sid}': { get: { ...ok, parameters: [{ name: 'sid', in: 'path', required: true, content: { 'text/plain': { schema: { $ref: '#/components/schemas/SidString' } } } }] } },
+      '/calls/{sid}': { get: { ...ok, parameters: [{ name: 'sid', in: 'path', required: true, content: { 'text/plain': { schema: { $ref: '#/components/schemas/SidString' } }, 'text/html': {} } }] } },
       '/codes/{code}': { get: { ...ok, parameters: [{ name: 'code', in: 'path', required: true, schema: { allOf: [{ $ref: '#/components/schemas/Short' }, { pattern: '^[a-z]+$' }] } }] } }
     }
   }
