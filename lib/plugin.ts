@@ -1,10 +1,8 @@
 import type { FastifyInstance, FastifyPluginCallback, FastifyRequest } from 'fastify'
 import type { IncomingHttpHeaders } from 'node:http'
 import { AllowResolver } from './allow'
-import { checkContract } from './contract'
 import { parsersOf } from './media-types'
 import { MethodTable } from './method-table'
-import { installOpenApi } from './openapi/install'
 import { resolveOptions } from './options'
 import type { FastifyAllowedMethodsOptions, ResolvedOptions } from './options'
 import { FST_ALLOWED_METHODS_NOT_ROOT } from './errors'
@@ -14,6 +12,13 @@ import { priorRoutesWarning, readPriorRoutes } from './prior-routes'
 import type { PriorRoute } from './prior-routes'
 import { OptionsExtras } from './options-extras'
 import { Responder } from './responder'
+
+/**
+ * The OpenAPI side (lib/openapi/: the export, the contract check, the reader and YAML) is loaded
+ * only by an app that asks for it: `require('fastify-allowed-methods')` loads the runtime alone.
+ */
+type OpenApiInstall = typeof import('./openapi/install')
+type Contract = typeof import('./openapi/contract')
 
 /** The plugin body; lib/index.ts wraps it with fastify-plugin and exports it. */
 export const allowedMethodsPlugin: FastifyPluginCallback<FastifyAllowedMethodsOptions> = (fastify, opts, done) => {
@@ -87,10 +92,10 @@ export const allowedMethodsPlugin: FastifyPluginCallback<FastifyAllowedMethodsOp
     resolver.prepare()
     responder.prepare()
     extras.prepare(table.routes, parsersOf(fastify))
-    hookDone(checkContract(fastify, table, options))
+    hookDone(options.contract === undefined ? undefined : (require('./openapi/contract') as Contract).checkContract(fastify, table, options))
   })
 
-  if (options.openapi) installOpenApi({ fastify, table, resolver, options, extras })
+  if (options.openapi) (require('./openapi/install') as OpenApiInstall).installOpenApi({ fastify, table, resolver, options, extras })
 
   fastify.decorate('allowedMethods', function allowedMethods (this: FastifyInstance, url: string, headers: IncomingHttpHeaders = {}, request?: FastifyRequest): string[] {
     // with the caller, routes whose `config.allow.hide` is a function are asked (never memoised then)

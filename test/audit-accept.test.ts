@@ -4,7 +4,7 @@ import type { FastifyInstance } from 'fastify'
 import fastifySwagger from '@fastify/swagger'
 import fastifyAllowedMethods from '../lib/index'
 import { audit } from '../lib/audit/index'
-import { normaliseDocument } from '../lib/audit/document'
+import { normaliseDocument } from '../lib/openapi/document'
 import type { CheckResult } from '../lib/audit/index'
 
 // issue 12, item 2: where the document shows PATCH / POST request bodies, an Accept-Patch /

@@ -1,7 +1,7 @@
 import { test } from 'tap'
 import { answerKey, describe } from '../lib/audit/checks/answers'
 import { evaluate } from '../lib/audit/checks/index'
-import { normaliseDocument } from '../lib/audit/document'
+import { normaliseDocument } from '../lib/openapi/document'
 import { planAudit, unknownPath } from '../lib/audit/plan'
 import { sortMethods } from '../lib/methods'
 import type { Answer, CheckName, CheckResult } from '../lib/audit/types'

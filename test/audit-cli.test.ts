@@ -10,7 +10,7 @@ import { join } from 'node:path'
 import { main, parseCommand, USAGE } from '../lib/cli'
 import type { CliIO } from '../lib/cli'
 import type { AuditReport } from '../lib/audit/index'
-import { readDocumentFile } from '../lib/audit/document'
+import { readDocumentFile } from '../lib/openapi/document'
 import { closeServer, correctHandler, listenServer, reply } from './helpers/audit-servers'
 import { runCli } from './helpers/audit-cli'
 

@@ -1,7 +1,7 @@
 import { test } from 'tap'
 import { join } from 'node:path'
-import { HIDDEN_OPERATIONS, normaliseDocument, parseDocumentText, readDocumentFile, resolveRef, serverPath } from '../lib/audit/document'
-import { DocumentError } from '../lib/audit/errors'
+import { HIDDEN_OPERATIONS, normaliseDocument, parseDocumentText, readDocumentFile, resolveRef, serverPath } from '../lib/openapi/document'
+import { DocumentError } from '../lib/openapi/document'
 
 const fixtures = join(__dirname, 'fixtures', 'audit')
 const ok = { description: 'ok' }

@@ -3,7 +3,7 @@ import Fastify from 'fastify'
 import fastifyAllowedMethods from '../lib/index'
 import { audit } from '../lib/audit/index'
 import type { CheckResult } from '../lib/audit/index'
-import { normaliseDocument } from '../lib/audit/document'
+import { normaliseDocument } from '../lib/openapi/document'
 
 // issue 10, item 2: a path parameter whose schema is a $ref (`#/components/schemas/Sid`, the way
 // real documents share an id format) gets a value from the schema it refers to, not `1`

@@ -4,8 +4,9 @@ import { createServer } from 'node:http'
 import fastifyAllowedMethods from '../lib/index'
 import { audit } from '../lib/audit/index'
 import type { CheckResult } from '../lib/audit/index'
-import { encodeLiteral, encodeSegment, NoValueError, parameterValue, plausibleValue, requestPath } from '../lib/audit/params'
-import type { ApiPath } from '../lib/audit/document'
+import { encodeLiteral, encodeSegment } from '../lib/openapi/paths'
+import { NoValueError, parameterValue, plausibleValue, requestPath } from '../lib/audit/params'
+import type { ApiPath } from '../lib/openapi/document'
 import { closeServer, listenServer } from './helpers/audit-servers'
 
 // issue 10, item 2: path parameter values satisfy their schema, or the path is reported, not sent

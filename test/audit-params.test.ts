@@ -1,6 +1,6 @@
 import { test } from 'tap'
 import { fillPath, parameterValue, plausibleValue } from '../lib/audit/params'
-import type { ApiPath } from '../lib/audit/document'
+import type { ApiPath } from '../lib/openapi/document'
 
 test('values the document gives win, in order: example, examples, x-example, schema example(s), default, const, enum', async (t) => {
   t.equal(parameterValue([{ example: 7, schema: { default: 1 } }]), '7')

@@ -3,7 +3,7 @@ import { createServer } from 'node:http'
 import { join } from 'node:path'
 import { audit } from '../lib/audit/index'
 import type { AuditReport, CheckResult } from '../lib/audit/index'
-import { readDocumentFile } from '../lib/audit/document'
+import { readDocumentFile } from '../lib/openapi/document'
 import { buildExpressApi, buildFaultyNodeServer, closeServer, correctHandler, listenServer, reply } from './helpers/audit-servers'
 import { runCli } from './helpers/audit-cli'
 

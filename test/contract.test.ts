@@ -7,7 +7,7 @@ import { Writable } from 'node:stream'
 import YAML from 'yaml'
 import fastifyAllowedMethods from '../lib/index'
 import type { FastifyAllowedMethodsOptions } from '../lib/index'
-import { documentShape, routeShape } from '../lib/contract'
+import { documentShape, routeShape } from '../lib/openapi/contract'
 
 const ok = { 200: { description: 'ok' } }
 

@@ -5,7 +5,7 @@ import { rootContextOf } from '../lib/not-found-hook'
 import { parseRouteTree, readPriorRoutes } from '../lib/prior-routes'
 import { answerKey } from '../lib/audit/checks/answers'
 import { evaluate } from '../lib/audit/checks/index'
-import { normaliseDocument } from '../lib/audit/document'
+import { normaliseDocument } from '../lib/openapi/document'
 import { planAudit } from '../lib/audit/plan'
 import type { Answer } from '../lib/audit/types'
 

@@ -36,8 +36,3 @@ export const FST_ALLOWED_METHODS_AUDIT_NO_ANSWER = createError(
   'fastify-allowed-methods audit: no HTTP answer from %s: %s',
   500
 )
-
-/** Raised by the document loader; callers wrap it in their own coded error. */
-export class DocumentError extends Error {
-  override name = 'DocumentError'
-}

@@ -1,5 +1,7 @@
 import type RandExp from 'randexp'
-import type { ApiPath } from './document'
+import { isObject, schemaOf } from '../openapi/document'
+import type { ApiPath, Json } from '../openapi/document'
+import { encodeLiteral, encodeSegment } from '../openapi/paths'
 
 /**
  * Path parameter values for the audit's requests: the document's own example first, else a value
@@ -8,8 +10,6 @@ import type { ApiPath } from './document'
  * rightly refuse (404 on a regex route) would turn into false violations.
  */
 
-type Json = Record<string, unknown>
-
 /** No value satisfies the schema (or none the audit can find): says why, in words. */
 export class NoValueError extends Error {
   override name = 'NoValueError'
@@ -17,23 +17,9 @@ export class NoValueError extends Error {
   parameter?: string
 }
 
-function isObject (value: unknown): value is Json {
-  return typeof value === 'object' && value !== null && !Array.isArray(value)
-}
-
 /** A string for a value found in the document (objects and arrays as JSON, as a path would carry them). */
 function stringify (value: unknown): string {
   return typeof value === 'object' && value !== null ? JSON.stringify(value) : String(value)
-}
-
-/** The schema of a parameter: OpenAPI 3 `schema` or `content.*.schema`; Swagger 2.0 keeps it on the parameter. */
-function schemaOf (param: Json): Json {
-  if (isObject(param.schema)) return param.schema
-  if (isObject(param.content)) {
-    const media = Object.values(param.content)[0]
-    if (isObject(media) && isObject(media.schema)) return media.schema
-  }
-  return param
 }
 
 /** A value the document itself gives: example, examples, x-example, default. */
@@ -281,38 +267,6 @@ export function parameterValue (definitions: Json[] | undefined): string {
     if (found !== undefined) return stringify(found.value)
   }
   return plausibleValue(schemaOf(definitions[0]))
-}
-
-/** Characters a path segment may carry as they are (RFC 3986 unreserved, and the sub-delims encodeURIComponent keeps). */
-const SEGMENT_SAFE = /[A-Za-z0-9\-_.!~*'()]/
-/** What a literal part of a path may carry as written: the same, `/`, the other sub-delims, `:`, `@`. */
-const PATH_SAFE = /[A-Za-z0-9\-_.!~*'()/$&+,;=:@]/
-
-/** %-encodes every character `safe` does not accept, as UTF-8; never throws (a lone surrogate becomes U+FFFD). */
-function encode (text: string, safe: RegExp, keepEscapes: boolean): string {
-  let out = ''
-  for (let i = 0; i < text.length; i++) {
-    const char = text[i]
-    if (safe.test(char)) out += char
-    else if (keepEscapes && char === '%' && /^[0-9A-Fa-f]{2}$/.test(text.slice(i + 1, i + 3))) out += char
-    else {
-      const code = text.codePointAt(i) as number
-      const whole = code > 0xffff ? text.slice(i, i + 2) : char
-      if (whole.length === 2) i++
-      for (const byte of Buffer.from(whole, 'utf8')) out += `%${byte.toString(16).toUpperCase().padStart(2, '0')}`
-    }
-  }
-  return out
-}
-
-/** A parameter value as one path segment: everything but unreserved characters %-encoded (`/` too). */
-export function encodeSegment (value: string): string {
-  return encode(value, SEGMENT_SAFE, false)
-}
-
-/** A literal part of a documented path as it can be sent: spaces, non-ASCII, `?`, `#`... %-encoded, existing %XX escapes kept. */
-export function encodeLiteral (text: string): string {
-  return encode(text, PATH_SAFE, true)
 }
 
 /** A path that cannot be requested as documented: the parameter, and why no value fits. */

@@ -1,9 +1,9 @@
 import { sortMethods } from '../methods'
-import type { ApiDocument, ApiPath } from './document'
+import type { ApiDocument, ApiPath } from '../openapi/document'
 import { requestPath } from './params'
 import type { Unsendable } from './params'
 import { orderRequests } from './schedule'
-import { templateRegExp } from './templates'
+import { templateRegExp } from '../openapi/paths'
 
 /** The methods every documented path is probed with (Fastify's supported methods but CONNECT). */
 export const STANDARD_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'OPTIONS', 'TRACE', 'PATCH', 'QUERY']

@@ -1,8 +1,7 @@
-import { HIDDEN_OPERATIONS } from '../audit/document'
 import type { ProblemOptions, ResponseRefs } from './components'
 import { addComponents } from './components'
 import type { DocumentKind, Json } from './document'
-import { OPERATION_FIELDS, isObject, operationsOf } from './document'
+import { HIDDEN_OPERATIONS, OPERATION_FIELDS, isObject, operationsOf } from './document'
 import type { PathAllow } from './path-allow'
 import { paramNames, parsePathKey } from './paths'
 

@@ -1,6 +1,7 @@
 /**
  * Document path keys (`/users/{id}`, `/files/{*}` as @fastify/swagger writes fastify's `:id` and
- * `*`) and the concrete URLs that stand for them.
+ * `*`): their parts, the concrete URLs that stand for them, how a request path writes their
+ * literal parts and parameter values (%-encoded), and which request paths they match.
  */
 
 /** One piece of a path key: literal text, or a parameter. */
@@ -60,4 +61,60 @@ export function * concreteUrls (parts: PathPart[], candidates: ReadonlyArray<rea
   for (let k = 0; k < attempts; k++) {
     yield fillParts(parts, candidates.map(list => list[Math.min(k, list.length - 1)]))
   }
+}
+
+/** Characters a path segment may carry as they are (RFC 3986 unreserved, and the sub-delims encodeURIComponent keeps). */
+const SEGMENT_SAFE = /[A-Za-z0-9\-_.!~*'()]/
+/** What a literal part of a path may carry as written: the same, `/`, the other sub-delims, `:`, `@`. */
+const PATH_SAFE = /[A-Za-z0-9\-_.!~*'()/$&+,;=:@]/
+
+/** %-encodes every character `safe` does not accept, as UTF-8; never throws (a lone surrogate becomes U+FFFD). */
+function encode (text: string, safe: RegExp, keepEscapes: boolean): string {
+  let out = ''
+  for (let i = 0; i < text.length; i++) {
+    const char = text[i]
+    if (safe.test(char)) out += char
+    else if (keepEscapes && char === '%' && /^[0-9A-Fa-f]{2}$/.test(text.slice(i + 1, i + 3))) out += char
+    else {
+      const code = text.codePointAt(i) as number
+      const whole = code > 0xffff ? text.slice(i, i + 2) : char
+      if (whole.length === 2) i++
+      for (const byte of Buffer.from(whole, 'utf8')) out += `%${byte.toString(16).toUpperCase().padStart(2, '0')}`
+    }
+  }
+  return out
+}
+
+/** A parameter value as one path segment: everything but unreserved characters %-encoded (`/` too). */
+export function encodeSegment (value: string): string {
+  return encode(value, SEGMENT_SAFE, false)
+}
+
+/** A literal part of a documented path as it can be sent: spaces, non-ASCII, `?`, `#`... %-encoded, existing %XX escapes kept. */
+export function encodeLiteral (text: string): string {
+  return encode(text, PATH_SAFE, true)
+}
+
+/**
+ * Path templates matched the way OpenAPI (and a router) matches them: a literal segment matches
+ * itself, a `{name}` matches any one non-empty segment, `{*}` (a catch-all, as @fastify/swagger
+ * writes `*`) anything. A concrete URL can match several templates (`/items/special` matches
+ * `/items/special` and `/items/{id}`): the methods of that URL are those of all of them.
+ */
+
+function escape (text: string): string {
+  return text.replace(/[.*+?^$()|[\]\\{}]/g, '\\$&')
+}
+
+/**
+ * The regular expression of `prefix` + `template`, against request paths as the audit sends them
+ * (literal parts %-encoded like fillPath's); `trailingSlash` also accepts one more `/` at the end.
+ */
+export function templateRegExp (template: string, prefix = '', trailingSlash = false): RegExp {
+  const pattern = template.split(/(\{[^}]*\})/).map(part => {
+    if (part === '{*}') return '.*'
+    if (part.startsWith('{') && part.endsWith('}')) return '[^/]+'
+    return escape(encodeLiteral(part))
+  }).join('')
+  return new RegExp(`^${escape(prefix)}${pattern}${trailingSlash ? '/?' : ''}$`)
 }

@@ -1,9 +1,9 @@
 import type { FastifyInstance } from 'fastify'
-import { normaliseDocument } from '../audit/document'
-import type { ApiDocument } from '../audit/document'
-import { compareContract, reportDifferences } from '../contract'
 import { FST_ALLOWED_METHODS_CONTRACT_INVALID } from '../errors'
 import type { MethodTable } from '../method-table'
+import { compareContract, reportDifferences } from './contract'
+import { normaliseDocument } from './document'
+import type { ApiDocument } from './document'
 
 /**
  * @fastify/swagger's static mode serves a document the user wrote: it is the API's contract, and

@@ -1,5 +1,5 @@
 import { compareMethods } from '../../methods'
-import type { ApiOperation, ApiPath } from '../document'
+import type { ApiOperation, ApiPath } from '../../openapi/document'
 import type { PathPlan } from '../plan'
 import { STANDARD_METHODS, UNREGISTERED_METHOD } from '../plan'
 import type { Answer, CheckName, CheckResult } from '../types'

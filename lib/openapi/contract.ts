@@ -1,10 +1,10 @@
 import type { FastifyInstance } from 'fastify'
-import { normaliseDocument, readDocumentFile } from './audit/document'
-import type { ApiDocument } from './audit/document'
-import { FST_ALLOWED_METHODS_CONTRACT_INVALID, FST_ALLOWED_METHODS_CONTRACT_MISMATCH } from './errors'
-import type { MethodTable } from './method-table'
-import { compareMethods } from './methods'
-import type { ResolvedOptions } from './options'
+import { FST_ALLOWED_METHODS_CONTRACT_INVALID, FST_ALLOWED_METHODS_CONTRACT_MISMATCH } from '../errors'
+import type { MethodTable } from '../method-table'
+import { compareMethods } from '../methods'
+import type { ResolvedOptions } from '../options'
+import { normaliseDocument, readDocumentFile } from './document'
+import type { ApiDocument } from './document'
 
 /** One place where the routes and the document disagree. */
 export interface ContractDifference {
