@@ -13,8 +13,8 @@ import { appWithLog } from './helpers/log'
  * Issue 12, item 3: every 405, 501 and automatic OPTIONS answer is published on the
  * `node:diagnostics_channel` channel `fastify-allowed-methods.answer`, with
  * `{ request, reply, status, method, allow, patterns }`, before the answer is sent; 404s and
- * matched routes publish nothing. The README's two recipes (a prom-client counter, a log line for
- * recurring 405s) are run as written.
+ * matched routes publish nothing. The two recipes of docs/observability.md (a prom-client counter,
+ * a log line for recurring 405s) are run as written.
  */
 
 interface Seen {
@@ -130,9 +130,9 @@ test('a subscriber that unsubscribes gets nothing more', async (t) => {
   t.equal(seen.length, 1)
 })
 
-test('README recipe: a prom-client counter by status, method and route pattern', async (t) => {
+test('docs/observability.md recipe: a prom-client counter by status, method and route pattern', async (t) => {
   const registry = new Registry()
-  // --- recipe (README "Observability") ---
+  // --- recipe (docs/observability.md) ---
   const answers = new Counter({
     name: 'http_method_answers_total',
     help: '405, 501 and automatic OPTIONS answers of fastify-allowed-methods',
@@ -158,10 +158,10 @@ test('README recipe: a prom-client counter by status, method and route pattern',
   t.notMatch(text, '/items/1', 'no raw URL in any label')
 })
 
-test('README recipe: a log line for recurring 405s', async (t) => {
+test('docs/observability.md recipe: a log line for recurring 405s', async (t) => {
   const { app, lines } = appWithLog()
   t.teardown(() => app.close())
-  // --- recipe (README "Observability") ---
+  // --- recipe (docs/observability.md) ---
   const recurring = new Map<string, number>()
   const logRecurring = (message: unknown): void => {
     const { status, method, allow, patterns, request } = message as AllowedMethodsAnswerMessage
