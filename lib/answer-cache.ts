@@ -1,11 +1,11 @@
 import type { AllowSet } from './allow'
 
-/** An answer as sent for one path: the method it answered, the problem type and Allow (405 only) it was built with, its body. */
+/** An answer as sent for one path: the method it answered, the problem type and Allow (405 only) it was built with, its body (null: the 405 went to the app's error handler, `useErrorHandler`). */
 export interface CachedAnswer {
   readonly method: string
   readonly type: string
   readonly allow: AllowSet | null
-  readonly body: string
+  readonly body: string | null
   /** The route patterns behind the answer, once a subscriber of the answer channel needed them (lib/observe.ts). */
   patterns: string[] | null
 }

@@ -41,6 +41,26 @@ export const FST_ALLOWED_METHODS_UNKNOWN_STRATEGY = createError(
   500
 )
 
+/**
+ * The errors of `useErrorHandler` are created without a stack trace (responder.ts withoutStack()).
+ * Their `stack` is what V8 writes above the frames (`FastifyError: <message>`), from a
+ * non-enumerable accessor on their class's prototype (defining an own property on every error cost
+ * more than the rest of its creation); assigning `stack` makes it the error's own, as usual. An
+ * error created with a trace (by anyone, with a stackTraceLimit above 0) has its own `stack`,
+ * which hides the accessor.
+ */
+function stackFromMessage (ErrorClass: { prototype: Error }): void {
+  Object.defineProperty(ErrorClass.prototype, 'stack', {
+    get (this: Error): string {
+      return `${this.name}: ${this.message}`
+    },
+    set (this: Error, value: unknown): void {
+      Object.defineProperty(this, 'stack', { value, writable: true, configurable: true })
+    },
+    configurable: true
+  })
+}
+
 /** Sent to the app's error handler for a 405 when `useErrorHandler` is on. */
 export const FST_ALLOWED_METHODS_METHOD_NOT_ALLOWED = createError(
   'FST_ALLOWED_METHODS_METHOD_NOT_ALLOWED',
@@ -76,3 +96,6 @@ export const FST_ALLOWED_METHODS_CORS_WITHOUT_PLUGIN = createError(
   '(`await fastify.register(fastifyAllowedMethods)`, before or after @fastify/cors)',
   500
 )
+
+stackFromMessage(FST_ALLOWED_METHODS_METHOD_NOT_ALLOWED)
+stackFromMessage(FST_ALLOWED_METHODS_NOT_IMPLEMENTED)

@@ -24,9 +24,8 @@ function asIs (payload: string): string {
 /**
  * Creates an error without capturing a stack trace: V8 walking the frames of fastify's hook
  * runners costs more than everything else of the answer, and the trace would only ever show this
- * module. The error is complete otherwise (class, code, statusCode, message), and its `stack` is
- * what V8 writes above the frames (`FastifyError: <message>`), non-enumerable as V8's.
- * Where `Error.stackTraceLimit` cannot be written (a frozen realm), the error keeps its trace.
+ * module. The error's `stack` is then its first line (see stackFromMessage() in errors.ts). Where
+ * `Error.stackTraceLimit` cannot be written (a frozen realm), the error keeps its trace.
  */
 function withoutStack<T extends Error> (create: () => T): T {
   const limit = Error.stackTraceLimit
@@ -35,15 +34,12 @@ function withoutStack<T extends Error> (create: () => T): T {
   } catch {
     return create()
   }
-  let error: T
   try {
-    error = create()
+    // @fastify/error captures no stack at all when the limit is 0
+    return create()
   } finally {
     Error.stackTraceLimit = limit
   }
-  // @fastify/error captures no stack at all when the limit is 0
-  Object.defineProperty(error, 'stack', { value: `${error.name}: ${error.message}`, writable: true, configurable: true })
-  return error
 }
 
 /** The hook lists of a fastify route context that this module reads (see hasLaterHooks()). */
@@ -211,14 +207,15 @@ export class Responder {
     }
     const derived = this.resolver.derive(request.headers, request.raw)
     const path = instanceOf(url)
-    if (derived === undefined && !this.options.useErrorHandler) {
-      // a client repeating a wrong method: the same bytes as last time, if they hold for every caller
+    if (derived === undefined) {
+      // a client repeating a wrong method: the same answer as last time, if it holds for every caller
       const cached = this.answers.get(path, method, this.options.problemType(405))
       if (cached !== undefined) {
         const allow = cached.allow as AllowSet
         reply.code(405).header('allow', allow.header)
         if (answerChannel.hasSubscribers) this.publish(reply, 405, allow.methods, cached.patterns ??= this.patternsOf(reply, path, allow.methods))
-        this.sendProblem(reply, cached.body)
+        if (cached.body === null) this.sendNotAllowedError(reply, method, path, allow)
+        else this.sendProblem(reply, cached.body)
         return
       }
     }
@@ -303,17 +300,24 @@ export class Responder {
       patterns = this.patternsOf(reply, path, allow.methods)
       this.publish(reply, 405, allow.methods, patterns)
     }
+    const type = this.options.problemType(405)
     if (this.options.useErrorHandler) {
-      const err = withoutStack(() => new FST_ALLOWED_METHODS_METHOD_NOT_ALLOWED(method, path)) as InstanceType<typeof FST_ALLOWED_METHODS_METHOD_NOT_ALLOWED> & { allow: string[], headers: Record<string, string> }
-      err.allow = [...allow.methods]
-      err.headers = { allow: allow.header }
-      reply.send(err)
+      // remembered for its Allow: the error itself is new each time (the app's handler may change it)
+      if (remembered) this.answers.set(path, { method, type, allow, body: null, patterns })
+      this.sendNotAllowedError(reply, method, path, allow)
       return
     }
-    const type = this.options.problemType(405)
     const body = notAllowedJson(type, method, path, allow.header, allow.json)
     if (remembered) this.answers.set(path, { method, type, allow, body, patterns })
     this.sendProblem(reply, body)
+  }
+
+  /** `useErrorHandler`: the 405 goes to the app's error handler as FST_ALLOWED_METHODS_METHOD_NOT_ALLOWED. */
+  private sendNotAllowedError (reply: FastifyReply, method: string, path: string, allow: AllowSet): void {
+    const err = withoutStack(() => new FST_ALLOWED_METHODS_METHOD_NOT_ALLOWED(method, path)) as InstanceType<typeof FST_ALLOWED_METHODS_METHOD_NOT_ALLOWED> & { allow: string[], headers: Record<string, string> }
+    err.allow = [...allow.methods]
+    err.headers = { allow: allow.header }
+    reply.send(err)
   }
 
   private sendNotImplemented (reply: FastifyReply, method: string, url: string): void {
@@ -335,7 +339,7 @@ export class Responder {
     const remember = !this.supported.has(method) && path.length <= MAX_RECENT_PATH_LENGTH
     const cached = remember ? this.notImplementedAnswers.get(path, method, type) : undefined
     if (cached !== undefined) {
-      this.sendProblem(reply, cached.body)
+      this.sendProblem(reply, cached.body as string)
       return
     }
     const body = notImplementedJson(type, method, path)

@@ -3,6 +3,7 @@ import type { Test } from 'tap'
 import Fastify from 'fastify'
 import type { FastifyError, FastifyInstance } from 'fastify'
 import fastifyAllowedMethods from '../lib/index'
+import { FST_ALLOWED_METHODS_METHOD_NOT_ALLOWED } from '../lib/errors'
 import { listen, send } from './helpers/http'
 
 /**
@@ -184,4 +185,57 @@ test('the errors carry no stack trace (issue 13: capturing one cost more than th
     t.equal(res.status, 405)
     t.ok(((seen[seen.length - 1].stack as string).split('\n').length) > 1, 'stack frames captured')
   })
+})
+
+test('a stack assigned by the app\'s handler is the error\'s own; an error created with a trace keeps its trace', async (t) => {
+  const seen: PluginError[] = []
+  const base = await start(t, (app) => {
+    app.setErrorHandler((error: PluginError, _request, reply) => {
+      'use strict' // an assignment that does not take throws here
+      error.stack = 'rewritten by the app'
+      seen.push(error)
+      reply.send({ code: error.code })
+    })
+  })
+  t.equal((await send(base, 'PATCH', '/items')).status, 405)
+  t.equal(seen[0].stack, 'rewritten by the app')
+  t.notOk(Object.keys(seen[0]).includes('stack'), 'still not enumerable')
+  const direct = new FST_ALLOWED_METHODS_METHOD_NOT_ALLOWED('PATCH', '/x')
+  t.ok((direct.stack as string).split('\n').length > 1, 'created outside the plugin, with a stack trace limit above 0: frames captured')
+})
+
+test('repeated 405s on one path: a new error each time (the Allow remembered, never the error), and never another caller\'s Allow', async (t) => {
+  const seen: PluginError[] = []
+  const app = Fastify()
+  t.teardown(() => app.close())
+  await app.register(fastifyAllowedMethods, { useErrorHandler: true })
+  app.setErrorHandler((error: PluginError, _request, reply) => {
+    seen.push(error)
+    const allow = error.allow as string[]
+    reply.send({ allow: [...allow] })
+    // a handler that changes what it was given must not change the next answer
+    allow.push('MUTATED')
+    error.message = 'mutated'
+    ;(error.headers as Record<string, string>).allow = 'MUTATED'
+  })
+  app.get('/items', async () => 'items')
+  app.delete('/items', { config: { allow: { hide: (request: { headers: Record<string, unknown> }) => request.headers['x-admin'] !== 'yes' } } }, async () => 'deleted')
+  app.put('/plain', async () => 'put')
+  const base = await listen(app)
+
+  for (let i = 0; i < 3; i++) {
+    const res = await send(base, 'PATCH', '/plain')
+    t.equal(res.status, 405)
+    t.equal(res.headers.allow, 'PUT, OPTIONS')
+    t.same(JSON.parse(res.body), { allow: ['PUT', 'OPTIONS'] })
+  }
+  t.equal(new Set(seen).size, 3, 'three distinct error objects')
+  t.same(seen.map(e => e.message), ['mutated', 'mutated', 'mutated'], 'each mutated by the handler after it answered')
+
+  const guest = await send(base, 'PATCH', '/items')
+  const admin = await send(base, 'PATCH', '/items', { headers: { 'x-admin': 'yes' } })
+  const guestAgain = await send(base, 'PATCH', '/items')
+  t.equal(guest.headers.allow, 'GET, HEAD, OPTIONS')
+  t.equal(admin.headers.allow, 'GET, HEAD, DELETE, OPTIONS')
+  t.equal(guestAgain.headers.allow, 'GET, HEAD, OPTIONS', 'the admin\'s Allow is not served to the next guest')
 })
