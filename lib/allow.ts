@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import type { IncomingHttpHeaders } from 'node:http'
-import FindMyWay from 'find-my-way'
+import type FindMyWay from 'find-my-way'
 import { FST_ALLOWED_METHODS_UNKNOWN_STRATEGY } from './errors'
 import type { HideFn, MethodTable, SeenRoute } from './method-table'
 import { sortMethods } from './methods'
@@ -148,10 +148,14 @@ export class AllowResolver {
     }
   }
 
+  /**
+   * A find-my-way with fastify's router options. find-my-way is loaded here, when the pattern
+   * router or the shadow of hidden routes is first built: not on `require()` of the plugin.
+   */
   private newRouter (): Router {
     // copies: find-my-way marks each strategy it is given, and initialConfig's are frozen
     const constraints = Object.fromEntries([...this.customStrategies()].map(([name, s]) => [name, { ...s }]))
-    return FindMyWay({
+    return (require('find-my-way') as typeof FindMyWay)({
       ignoreTrailingSlash: routerOption(this.fastify, 'ignoreTrailingSlash') === true,
       ignoreDuplicateSlashes: routerOption(this.fastify, 'ignoreDuplicateSlashes') === true,
       caseSensitive: routerOption(this.fastify, 'caseSensitive') !== false,

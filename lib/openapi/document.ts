@@ -6,7 +6,7 @@
  */
 
 import { readFileSync, statSync } from 'node:fs'
-import YAML from 'yaml'
+import type YAML from 'yaml'
 import { sortMethods } from '../methods'
 
 export type Json = Record<string, unknown>
@@ -190,7 +190,8 @@ export function parseDocumentText (text: string): unknown {
   const source = text.charCodeAt(0) === 0xFEFF ? text.slice(1) : text
   try {
     if (source.trimStart().startsWith('{')) return JSON.parse(source)
-    return YAML.parse(source, { maxAliasCount: YAML_ALIAS_LIMIT })
+    // YAML is loaded by the first document that is not JSON
+    return (require('yaml') as typeof YAML).parse(source, { maxAliasCount: YAML_ALIAS_LIMIT })
   } catch (err) {
     if (err instanceof ReferenceError && /alias count/i.test(err.message)) {
       throw new DocumentError(`has YAML aliases that expand more than ${YAML_ALIAS_LIMIT} times for one anchor: refused as a possible alias bomb (resource exhaustion); expand the aliases or convert the document to JSON`)

@@ -1,15 +1,22 @@
 import type { FastifyInstance } from 'fastify'
-import { stringify } from 'yaml'
 import type { AllowResolver } from '../allow'
 import type { MethodTable } from '../method-table'
 import type { OptionsExtras } from '../options-extras'
 import type { ResolvedOptions } from '../options'
-import { augmentDocument } from './augment'
 import type { ResolvePath } from './augment'
 import type { DocumentKind, Json } from './document'
-import { basePaths, documentKind, operationsOf, parameterHints } from './document'
-import { PathProbe } from './path-allow'
-import { checkStaticDocument } from './static-mode'
+import type { PathProbe } from './path-allow'
+
+/*
+ * What the export needs besides this module (the reader, the augmenting, the router probe, the
+ * static-mode check, YAML) is loaded when a swagger decorator is found: an app without
+ * @fastify/swagger never loads it.
+ */
+type Augment = typeof import('./augment')
+type Reader = typeof import('./document')
+type Probe = typeof import('./path-allow')
+type StaticMode = typeof import('./static-mode')
+type Yaml = typeof import('yaml')
 
 /** What the plugin hands over to the OpenAPI export. */
 export interface OpenApiContext {
@@ -59,7 +66,7 @@ function documenting (original: SwaggerDecorator, extend: (doc: unknown) => unkn
       yamlText = undefined
     }
     if (opts?.yaml === true) {
-      yamlText ??= stringify(extended, { strict: false })
+      yamlText ??= (require('yaml') as Yaml).stringify(extended, { strict: false })
       return yamlText
     }
     return extended
@@ -80,6 +87,7 @@ function hideTrueMethods (table: MethodTable): Set<string> {
 }
 
 function pathResolver (doc: Json, kind: DocumentKind, probe: PathProbe, hideTrue: ReadonlySet<string>, extras: OptionsExtras): ResolvePath {
+  const { basePaths, operationsOf, parameterHints } = require('./document') as Reader
   const bases = basePaths(doc, kind)
   return (key: string, item: Json) => {
     const found = probe.resolveKey(key, [...operationsOf(item).keys()], parameterHints(item), bases)
@@ -95,12 +103,13 @@ function pathResolver (doc: Json, kind: DocumentKind, probe: PathProbe, hideTrue
  * wrapped (dynamic mode) or its document compared with the routes (static mode).
  */
 export function installOpenApi ({ fastify, table, resolver, options, extras }: OpenApiContext): void {
-  const probe = new PathProbe(fastify, resolver)
+  let probe: PathProbe | undefined
 
   function extend (doc: unknown): unknown {
-    const kind = documentKind(doc)
+    const kind = (require('./document') as Reader).documentKind(doc)
     if (kind === null) return doc
-    return augmentDocument(doc as Json, kind, pathResolver(doc as Json, kind, probe, hideTrueMethods(table), extras), {
+    probe ??= new (require('./path-allow') as Probe).PathProbe(fastify, resolver)
+    return (require('./augment') as Augment).augmentDocument(doc as Json, kind, pathResolver(doc as Json, kind, probe, hideTrueMethods(table), extras), {
       autoOptions: options.autoOptions,
       notImplemented: options.notImplemented,
       useErrorHandler: options.useErrorHandler,
@@ -122,7 +131,7 @@ export function installOpenApi ({ fastify, table, resolver, options, extras }: O
       }
       const decorator = owner[name] as SwaggerDecorator
       if (isStaticMode(decorator)) {
-        error ??= checkStaticDocument(fastify, table, decorator.call(fastify), `fastify.${name}()`, options.openapiStrict, options.autoOptions)
+        error ??= (require('./static-mode') as StaticMode).checkStaticDocument(fastify, table, decorator.call(fastify), `fastify.${name}()`, options.openapiStrict, options.autoOptions)
       } else {
         owner[name] = documenting(decorator, extend)
       }
