@@ -2,7 +2,8 @@
 
 // Startup cost with 10,000 routes: time from fastify() to ready() resolved, and the heap after GC,
 // plain fastify vs fastify + fastify-allowed-methods. Each measurement is a fresh process started
-// with --expose-gc; variants alternate, several reps.
+// with --expose-gc; variants alternate, several reps. Then (require-time.js) the cost of a bare
+// require() of the plugin, this build against the one before lazy loading: `summary.require`.
 
 const path = require('node:path')
 const { routeSetOfSize } = require('./lib/routes')
@@ -72,6 +73,7 @@ async function run ({ full }) {
     heap: ours.heapAfter.median / plain.heapAfter.median,
     heapRoutes: ours.heapRoutes.median / plain.heapRoutes.median
   }
+  summary.require = await require('./require-time').run({ full })
   return summary
 }
 
