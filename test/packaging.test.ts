@@ -1,27 +1,13 @@
 import { test } from 'tap'
-import { execFileSync } from 'node:child_process'
-import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join, resolve } from 'node:path'
-
-const root = resolve(__dirname, '..')
-const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc')
-
-function run (cmd: string, args: string[], cwd: string): string {
-  return execFileSync(cmd, args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 180_000 })
-}
+import { join } from 'node:path'
+import { writeFileSync } from 'node:fs'
+import { pack, root, run, tsc } from './helpers/pack'
 
 // Packs the package as npm would publish it, installs the tarball in an empty project, and uses
 // it from CommonJS, from ESM, and from strict TypeScript in both module modes.
 test('the packed tarball works from CommonJS, ESM and strict TypeScript', { timeout: 300_000 }, async (t) => {
-  if (!existsSync(join(root, 'dist', 'index.js'))) run(process.execPath, [tsc, '-p', 'tsconfig.build.json'], root)
-  const dir = mkdtempSync(join(tmpdir(), 'fam-pack-'))
-  t.teardown(() => rmSync(dir, { recursive: true, force: true }))
-
-  run('npm', ['pack', '--ignore-scripts', '--pack-destination', dir], root)
-  const tarball = readdirSync(dir).find(f => f.endsWith('.tgz')) as string
-  t.match(tarball, /^fastify-allowed-methods-\d+\.\d+\.\d+\.tgz$/)
-  const listing = run('tar', ['-tzf', join(dir, tarball)], dir)
+  const { dir, tarball } = pack(t)
+  const listing = run('tar', ['-tzf', tarball], dir)
   t.match(listing, /package\/dist\/index\.js/)
   t.match(listing, /package\/dist\/index\.d\.ts/)
   t.notMatch(listing, /package\/test\//, 'tests are not published')
@@ -30,7 +16,7 @@ test('the packed tarball works from CommonJS, ESM and strict TypeScript', { time
   const fastifyVersion = (require(join(root, 'node_modules', 'fastify', 'package.json')) as { version: string }).version
   const typesNode = (require(join(root, 'node_modules', '@types', 'node', 'package.json')) as { version: string }).version
   writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'consumer', private: true }))
-  run('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', join(dir, tarball), `fastify@${fastifyVersion}`, `@types/node@${typesNode}`], dir)
+  run('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', tarball, `fastify@${fastifyVersion}`, `@types/node@${typesNode}`], dir)
 
   writeFileSync(join(dir, 'cjs.js'), `
 const assert = require('node:assert')
