@@ -108,7 +108,7 @@ function escape (text: string): string {
 
 /**
  * The regular expression of `prefix` + `template`, against request paths as the audit sends them
- * (literal parts %-encoded like fillPath's); `trailingSlash` also accepts one more `/` at the end.
+ * (literal parts %-encoded by encodeLiteral); `trailingSlash` also accepts one more `/` at the end.
  */
 export function templateRegExp (template: string, prefix = '', trailingSlash = false): RegExp {
   const pattern = template.split(/(\{[^}]*\})/).map(part => {
