@@ -92,7 +92,8 @@ export const allowedMethodsPlugin: FastifyPluginCallback<FastifyAllowedMethodsOp
     resolver.prepare()
     responder.prepare()
     extras.prepare(table.routes, parsersOf(fastify))
-    hookDone(options.contract === undefined ? undefined : (require('./openapi/contract') as Contract).checkContract(fastify, table, options))
+    const contract = options.contract
+    hookDone(contract === undefined ? undefined : (require('./openapi/contract') as Contract).checkContract(fastify, table, contract, options.autoOptions))
   })
 
   if (options.openapi) (require('./openapi/install') as OpenApiInstall).installOpenApi({ fastify, table, resolver, options, extras })

@@ -15,7 +15,7 @@ const root = resolve(__dirname, '..')
 const dist = join(root, 'dist')
 
 interface Loaded {
-  /** Every file in require.cache, relative to the repository (`dist/plugin.js`, `node_modules/yaml/dist/index.js`). */
+  /** Every file in require.cache, relative to the repository (`dist/plugin.js`, `node_modules/yaml/dist/index.js`; a linked node_modules is outside it). */
   files: string[]
   /** The modules dist/allow.js asked for. */
   fromAllow: string[]
@@ -47,7 +47,7 @@ function done (out) {
   return JSON.parse(text) as Loaded
 }
 
-const LIBRARIES = /^node_modules\/(yaml|randexp|find-my-way)\//
+const LIBRARIES = /(^|\/)node_modules\/(yaml|randexp|find-my-way)\//
 const OPENAPI = /^dist\/openapi\//
 const AUDIT = /^dist\/(audit\/|cli\.js)/
 
@@ -79,7 +79,7 @@ test('lazy loading, on the built package', async t => {
     t.same(out, [405, 'GET, HEAD, OPTIONS'])
     t.same(matching(files, OPENAPI), ['dist/openapi/install.js'], 'only the hook that looks for @fastify/swagger at ready')
     t.same(matching(files, AUDIT), [])
-    t.same(matching(files, /^node_modules\/(yaml|randexp)\//), [])
+    t.same(matching(files, /(^|\/)node_modules\/(yaml|randexp)\//), [])
     t.same(fromAllow.filter(r => r === 'find-my-way'), [], 'fastify loads its own router; the plugin builds none')
   })
 
@@ -119,7 +119,7 @@ test('lazy loading, on the built package', async t => {
       await app.ready()
       done()`)
     t.same(matching(object.files, OPENAPI).sort(), ['dist/openapi/contract.js', 'dist/openapi/document.js'], 'the contract check and the reader, not the export')
-    t.same(matching(object.files, /^node_modules\/(yaml|randexp)\//), [], 'a document object needs no YAML')
+    t.same(matching(object.files, /(^|\/)node_modules\/(yaml|randexp)\//), [], 'a document object needs no YAML')
     t.same(matching(object.files, AUDIT), [])
     const yaml = run(`
       const app = require('fastify')()
@@ -127,7 +127,7 @@ test('lazy loading, on the built package', async t => {
       app.get('/items', async () => 'list')
       await app.ready()
       done()`)
-    t.same(matching(yaml.files, /^node_modules\/yaml\/dist\/index\.js$/), ['node_modules/yaml/dist/index.js'], 'YAML loaded for the file')
+    t.equal(matching(yaml.files, /(^|\/)node_modules\/yaml\/dist\/index\.js$/).length, 1, 'YAML loaded for the file')
     t.same(matching(yaml.files, AUDIT), [])
   })
 

@@ -129,12 +129,11 @@ export function compareContract (document: ApiDocument, table: MethodTable, auto
 }
 
 /**
- * The `contract` option at `ready()`: returns the error `ready()` must reject with (an invalid
- * document, or differences in strict mode), or undefined after logging each difference as a warning.
+ * The `contract` option at `ready()` (the plugin loads this module only when it is given): returns
+ * the error `ready()` must reject with (an invalid document, or differences in strict mode), or
+ * undefined after logging each difference as a warning.
  */
-export function checkContract (fastify: FastifyInstance, table: MethodTable, options: ResolvedOptions): Error | undefined {
-  const contract = options.contract
-  if (contract === undefined) return undefined
+export function checkContract (fastify: FastifyInstance, table: MethodTable, contract: NonNullable<ResolvedOptions['contract']>, autoOptions: boolean): Error | undefined {
   let document: ApiDocument
   try {
     document = normaliseDocument(typeof contract.document === 'string' ? readDocumentFile(contract.document) : contract.document)
@@ -142,7 +141,7 @@ export function checkContract (fastify: FastifyInstance, table: MethodTable, opt
     const which = typeof contract.document === 'string' ? `in file ${contract.document}` : 'given as an object'
     return new FST_ALLOWED_METHODS_CONTRACT_INVALID(`${which} ${(err as Error).message}; pass an OpenAPI 3.x or Swagger 2.0 document object, or the path of a JSON or YAML file holding one`)
   }
-  return reportDifferences(fastify, compareContract(document, table, options.autoOptions), contract.strict,
+  return reportDifferences(fastify, compareContract(document, table, autoOptions), contract.strict,
     'Update the document or the routes (without `strict: true` these are warnings).')
 }
 
