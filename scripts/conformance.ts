@@ -73,7 +73,7 @@ export function renderConformance (measured: FrameworkReport[]): string {
     '✔ passes the audit\'s check, ✘ fails it. What passes: a wrong method gets **405** with an `Allow` header',
     'listing the path\'s methods; OPTIONS a **2xx** with the same `Allow`; HEAD answers like GET without a',
     'body; PURGE (registered, implemented by almost nobody) **501**, or 405 with `Allow`; an unknown path',
-    '**404** without `Allow` (details: the README\'s [Audit](../README.md#audit) section).',
+    '**404** without `Allow` (details: [what the audit checks](audit.md#what-it-checks)).',
     '',
     'The requests, left to right:',
     '',
