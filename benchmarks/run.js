@@ -274,7 +274,8 @@ function startupSection (s) {
   const row = (name, v) => [name, `${v.cpuMs.median.toFixed(0)} ms (${v.cpuMs.min.toFixed(0)}-${v.cpuMs.max.toFixed(0)})`, `${v.wallMs.median.toFixed(0)} ms (${v.wallMs.min.toFixed(0)}-${v.wallMs.max.toFixed(0)})`, mb(v.heapAfter.median), mb(v.heapRoutes.median)]
   return `## Startup and heap with ${s.routes.toLocaleString('en-US')} routes\n\nfastify() + register + routes + ready(), fresh process per run (--expose-gc), ${s.reps} runs each, alternating; medians (min-max). Heap after GC once ready; "held by the app" is that minus the heap before building it.\n\n` +
     table(['', 'CPU time', 'wall time', 'heap after GC', 'heap held by the app'], [row('plain fastify', s.variants.plain), row('fastify + fastify-allowed-methods', s.variants['allowed-methods']),
-      ['ratio', ratio(s.ratios.cpu), ratio(s.ratios.wall), ratio(s.ratios.heap), ratio(s.ratios.heapRoutes)]])
+      ['ratio', ratio(s.ratios.cpu), ratio(s.ratios.wall), ratio(s.ratios.heap), ratio(s.ratios.heapRoutes)]]) +
+    (s.require === undefined ? '' : '\n\n' + require('./require-time').section(s.require))
 }
 
 function memorySection (m) {
